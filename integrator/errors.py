@@ -1,0 +1,70 @@
+"""The errors integrator raises, drawn once so every edge can handle them once.
+
+    IntegratorError
+    ├── InvalidReport      bad input; names each bad field; nothing stored or sent (exit 2, HTTP 422)
+    ├── ConfigError        settings, registry or catalog unusable (exit 1)
+    ├── NotFound           no such escalation or token (exit 1, HTTP 404)
+    └── IntegrationError   an outside system (Jira, PagerDuty, SMTP, chat) did not do what we asked
+        ├── Unavailable    transient: connection error, timeout, 429, 5xx; retried by retrying.py
+        └── Rejected       permanent: the system understood and refused; shown, not retried
+
+Adapters translate foreign exceptions into these at the boundary (`raise ... from exc`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class IntegratorError(Exception):
+    """Base of every error integrator raises on purpose."""
+
+
+class InvalidReport(IntegratorError):
+    """A report (or other input) failed validation; `fields` maps a dotted field name to why."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__("; ".join(f"{name}: {why}" for name, why in self.fields.items()))
+
+
+class ConfigError(IntegratorError):
+    """Settings, registry or catalog cannot be used as given."""
+
+
+class NotFound(IntegratorError):
+    """The thing asked for does not exist."""
+
+
+class IntegrationError(IntegratorError):
+    """An outside system did not do what was asked."""
+
+    def __init__(self, system: str, message: str) -> None:
+        self.system = system
+        self.message = message
+        super().__init__(f"{system}: {message}")
+
+
+class Unavailable(IntegrationError):
+    """Transient failure; worth retrying.
+
+    `retry_after` is the server's own hint in seconds, when it gave one. `uncertain` is true when
+    the request may have been applied although no answer came back (timeout or dropped connection
+    after sending), so a retry must first look for what the lost request may have created.
+    """
+
+    def __init__(
+        self,
+        system: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+    ) -> None:
+        super().__init__(system, message)
+        self.retry_after = retry_after
+        self.uncertain = uncertain
+
+
+class Rejected(IntegrationError):
+    """Permanent failure: the request was understood and refused; retrying will not help."""
