@@ -1,0 +1,110 @@
+"""The database schema (SQLAlchemy Core); Alembic migrations in integrator/migrations follow it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json: Any = JSON()
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("idempotency_key", String(200), unique=True, nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("report", Json, nullable=False),
+    Column("owner", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("fix_due", UtcDateTime, nullable=False),
+    Column("rca_due", UtcDateTime, nullable=False),
+    Column("pd_incident_id", String(64)),
+    Column("pd_url", Text),
+    Column("pd_assignee", String(64)),
+    Column("pd_note", Text),
+    Column("pd_state", String(32)),
+    Column("jira_key", String(64)),
+    Column("jira_url", Text),
+    Column("jira_state", String(64)),
+    Index("ix_escalations_state", "state"),
+)
+
+effects = Table(
+    "effects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String(32), ForeignKey("escalations.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("target", String(320), nullable=False, default=""),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    Column("result", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("escalation_id", "kind", "target", name="uq_effects_escalation_kind_target"),
+    Index("ix_effects_due", "state", "next_attempt_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String(32), ForeignKey("escalations.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", Json, nullable=False),
+    Index("ix_events_escalation", "escalation_id", "id"),
+)
