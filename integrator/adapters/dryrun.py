@@ -1,0 +1,70 @@
+"""Stand-ins for PagerDuty and Jira when they are not configured (or dry-run is asked for): send nothing.
+
+`plan` shows exactly what the real adapter would send, built by the same functions; lookups that
+only the real system can answer appear as `<looked up: ...>` placeholders. The payload builders
+are imported when used, so a dry run never loads the SDKs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrator.model import Escalation, Page, Ticket
+from integrator.settings import JiraSettings, PagerDutySettings
+
+DRY_RUN_INCIDENT = "dry-run"
+DRY_RUN_KEY = "DRY-RUN"
+
+
+class DryRunPager:
+    dry_run = True
+
+    def __init__(self, settings: PagerDutySettings) -> None:
+        self.settings = settings
+
+    def page(self, escalation: Escalation) -> Page:
+        team = escalation.owner.team
+        note = (
+            f"dry-run: nothing was sent to PagerDuty; would page {escalation.owner.engineer}"
+            f" on service {team.pagerduty_service} with priority {self.settings.priority}"
+        )
+        return Page(incident_id=DRY_RUN_INCIDENT, url=None, assignee=None, note=note)
+
+    def find(self, escalation: Escalation) -> Page | None:
+        return None
+
+    def add_note(self, incident_id: str, text: str) -> None:
+        return None
+
+    def plan(self, escalation: Escalation) -> dict[str, Any]:
+        from integrator.adapters.pagerduty import incident_payload
+
+        return incident_payload(
+            escalation,
+            user_id=f"<looked up: {escalation.owner.engineer}>",
+            priority_id=f"<looked up: {self.settings.priority}>",
+        )
+
+
+class DryRunTracker:
+    dry_run = True
+
+    def __init__(self, settings: JiraSettings) -> None:
+        self.settings = settings
+
+    def file(self, escalation: Escalation) -> Ticket:
+        return Ticket(key=DRY_RUN_KEY, url="")
+
+    def find(self, escalation: Escalation) -> Ticket | None:
+        return None
+
+    def link(self, key: str, *, url: str, title: str) -> None:
+        return None
+
+    def comment(self, key: str, text: str) -> None:
+        return None
+
+    def plan(self, escalation: Escalation) -> dict[str, Any]:
+        from integrator.adapters.jira import issue_fields
+
+        return issue_fields(escalation, self.settings)
