@@ -15,4 +15,4 @@ ENV INTEGRATOR_DATABASE_URL=sqlite:////srv/integrator/data/integrator.db \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
 ENTRYPOINT ["integrator"]
-CMD ["sync", "--every", "60"]
+CMD ["serve", "--host", "0.0.0.0"]

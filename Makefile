@@ -11,8 +11,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The local demo: no sign-in (allowed on 127.0.0.1 only), SQLite in ./integrator.db, nothing sent.
 run: $(BIN)/.installed
-	$(BIN)/integrator plan --file config/example-report.json
+	@echo "integrator (local demo, dry-run): open http://127.0.0.1:8000/"
+	INTEGRATOR_AUTH__MODE=none INTEGRATOR_DRY_RUN=true $(BIN)/integrator serve --host 127.0.0.1 --port 8000
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check integrator tests
@@ -25,6 +27,7 @@ test: lint
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench.bench_registry
 	$(BIN)/python -m tests.bench.bench_time_to_page
+	$(BIN)/python -m tests.bench.bench_api
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts

@@ -108,3 +108,21 @@ events = Table(
     Column("data", Json, nullable=False),
     Index("ix_events_escalation", "escalation_id", "id"),
 )
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),  # SHA-256 of the token; never the token
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+# One live token per name; a revoked name can be issued again.
+Index(
+    "uq_tokens_live_name",
+    tokens.c.name,
+    unique=True,
+    sqlite_where=tokens.c.revoked_at.is_(None),
+    postgresql_where=tokens.c.revoked_at.is_(None),
+)

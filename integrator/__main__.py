@@ -1,0 +1,5 @@
+"""`python -m integrator`."""
+
+from integrator.cli import main
+
+main()

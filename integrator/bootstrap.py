@@ -1,0 +1,118 @@
+"""The composition root: settings → adapters → services. Entrypoints call it; nothing else builds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from integrator.adapters.dryrun import DryRunPager, DryRunTracker
+from integrator.db import connect, migrate
+from integrator.effects import Dispatcher
+from integrator.errors import ConfigError
+from integrator.escalate import Escalator
+from integrator.ownership import Catalog, Registry, RegistryTooLarge
+from integrator.ports import Clock, Pager, SystemClock, Tracker
+from integrator.retrying import RetryPolicy
+from integrator.settings import Settings
+from integrator.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    registry: Registry
+    catalog: Catalog
+    dispatcher: Dispatcher
+    escalator: Escalator
+    clock: Clock
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and .env, or a `ConfigError` naming each bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "INTEGRATOR_" + "__".join(str(p) for p in error["loc"]).upper()
+            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
+
+
+def read_text(path: Path, setting: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot read {path} ({exc.strerror})") from exc
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    return Catalog.parse(read_text(settings.catalog, "INTEGRATOR_CATALOG"))
+
+
+def load_registry(path: Path, catalog: Catalog | None = None) -> Registry:
+    text = read_text(path, "INTEGRATOR_REGISTRY")
+    try:
+        return Registry.parse(text, known_owners=catalog.handles if catalog else None)
+    except RegistryTooLarge as exc:
+        raise ConfigError(f"INTEGRATOR_REGISTRY: {path}: {exc}") from exc
+
+
+def ca_bundle() -> str | bool:
+    """The CA bundle named by the standard variables, else the system's default trust."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or True
+
+
+def build_pager(settings: Settings) -> Pager:
+    if settings.dry_run or not settings.pagerduty.configured:
+        return DryRunPager(settings.pagerduty)
+    from integrator.adapters.pagerduty import PagerDutyPager
+
+    return PagerDutyPager(settings.pagerduty, verify=ca_bundle())
+
+
+def build_tracker(settings: Settings) -> Tracker:
+    if settings.dry_run or not settings.jira.configured:
+        return DryRunTracker(settings.jira)
+    from integrator.adapters.jira import JiraTracker
+
+    return JiraTracker(settings.jira, verify=ca_bundle())
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+    pager: Pager | None = None,
+    tracker: Tracker | None = None,
+) -> Services:
+    """Everything the entrypoints need, wired once; the database is migrated to the newest schema."""
+    clock = clock or SystemClock()
+    catalog = load_catalog(settings)
+    registry = load_registry(settings.registry)
+    engine = connect(settings.database_url)
+    migrate(engine)
+    store = Store(engine, public_url=settings.public_url)
+    dispatcher = Dispatcher(
+        store=store,
+        pager=pager or build_pager(settings),
+        tracker=tracker or build_tracker(settings),
+        clock=clock,
+        retry=retry or RetryPolicy(),
+    )
+    escalator = Escalator(
+        store=store,
+        dispatcher=dispatcher,
+        registry=registry,
+        catalog=catalog,
+        clock=clock,
+        fix_hours=settings.sla.fix_hours,
+        source_roots=settings.source_roots,
+        public_url=settings.public_url,
+    )
+    return Services(settings, store, registry, catalog, dispatcher, escalator, clock)

@@ -1,0 +1,181 @@
+"""In-memory fakes of integrator's ports, a controllable clock, and a services builder for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from integrator.retrying import RetryPolicy
+
+from integrator import bootstrap
+from integrator.errors import IntegrationError
+from integrator.model import Escalation, Page, Ticket
+from integrator.settings import Settings
+
+CATALOG = """
+[defaults]
+owner = "@acme/platform"
+
+[owners."@acme/platform"]
+service = "platform"
+jira_project = "PLAT"
+pagerduty_service = "PPLAT01"
+senior_engineer = "pat@acme.example"
+
+[owners."@acme/ingest"]
+service = "ingest-api"
+jira_project = "ING"
+jira_component = "ingest-api"
+pagerduty_service = "PING001"
+senior_engineer = "alice@acme.example"
+breach_contacts = ["vp-eng@acme.example"]
+"""
+
+REGISTRY = """
+# Platform owns everything not claimed below.
+*                       @acme/platform
+/services/ingest/       @acme/ingest
+ingest-api              @acme/ingest
+/services/ingest/connectors/   @acme/ingest bob@acme.example
+"""
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+Failure = Callable[[], IntegrationError] | None
+
+
+@dataclass
+class MemoryPager:
+    """PagerDuty as a list of incidents; `failures` are raised, in order, before succeeding."""
+
+    dry_run: bool = False
+    incidents: dict[str, Page] = field(default_factory=dict)  # by incident key
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[IntegrationError] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    def _maybe_fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    def page(self, escalation: Escalation) -> Page:
+        self.calls.append("page")
+        self._maybe_fail()
+        page = Page(incident_id=f"P{len(self.incidents) + 1}", url="https://pd.example/i", assignee="U1")
+        self.incidents[escalation.id] = page
+        return page
+
+    def find(self, escalation: Escalation) -> Page | None:
+        self.calls.append("find")
+        return self.incidents.get(escalation.id)
+
+    def add_note(self, incident_id: str, text: str) -> None:
+        self.calls.append("note")
+        self._maybe_fail()
+        self.notes.append((incident_id, text))
+
+    def plan(self, escalation: Escalation) -> dict[str, Any]:
+        return {"incident_key": escalation.id}
+
+
+@dataclass
+class MemoryTracker:
+    dry_run: bool = False
+    tickets: dict[str, Ticket] = field(default_factory=dict)  # by label
+    links: dict[tuple[str, str], str] = field(default_factory=dict)
+    comments: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[IntegrationError] = field(default_factory=list)
+    apply_before_failing: bool = False  # the lost-answer case: the create lands, the reply does not
+    calls: list[str] = field(default_factory=list)
+
+    def file(self, escalation: Escalation) -> Ticket:
+        self.calls.append("file")
+        if self.failures:
+            if self.apply_before_failing:
+                self._create(escalation)
+            raise self.failures.pop(0)
+        return self._create(escalation)
+
+    def _create(self, escalation: Escalation) -> Ticket:
+        key = f"{escalation.owner.team.jira_project}-{len(self.tickets) + 1}"
+        ticket = Ticket(key=key, url=f"https://jira.example/browse/{key}")
+        self.tickets[escalation.label] = ticket
+        return ticket
+
+    def find(self, escalation: Escalation) -> Ticket | None:
+        self.calls.append("find")
+        return self.tickets.get(escalation.label)
+
+    def link(self, key: str, *, url: str, title: str) -> None:
+        self.calls.append("link")
+        self.links[(key, url)] = title
+
+    def comment(self, key: str, text: str) -> None:
+        self.comments.append((key, text))
+
+    def plan(self, escalation: Escalation) -> dict[str, Any]:
+        return {"labels": [escalation.label]}
+
+
+def write_config(
+    directory: Path, *, registry: str = REGISTRY, catalog: str = CATALOG, database_url: str | None = None
+) -> Settings:
+    (directory / "CODEOWNERS").write_text(registry)
+    (directory / "services.toml").write_text(catalog)
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url or f"sqlite:///{directory / 'integrator.db'}",
+        registry=directory / "CODEOWNERS",
+        catalog=directory / "services.toml",
+        public_url="https://integrator.acme.example",
+    )
+
+
+def make_services(
+    settings: Settings,
+    *,
+    clock: FakeClock | None = None,
+    pager: Any = None,
+    tracker: Any = None,
+    retry: RetryPolicy | None = None,
+) -> bootstrap.Services:
+    return bootstrap.build(
+        settings,
+        clock=clock or FakeClock(),
+        retry=retry or RetryPolicy.none(),
+        pager=pager,
+        tracker=tracker,
+    )
+
+
+def report_data(**failure: Any) -> dict[str, Any]:
+    """A complete, valid report as the JSON API and --file take it; `failure` fields override."""
+    return {
+        "deal": {
+            "account": "Globex",
+            "arr": 480000,
+            "economic_buyer": {"name": "Hank Scorpio", "email": "hank@globex.example"},
+            "executive_sponsor": {"name": "Dana Whitfield", "email": "dana@acme.example"},
+        },
+        "failure": {
+            "title": "Batch ingest drops rows",
+            "criterion": "MSP-3: zero data loss",
+            "observed": "1.2% of rows missing",
+            "locations": ["services/ingest/api/batch.py"],
+            **failure,
+        },
+        "reporter": {"name": "Priya", "email": "priya@acme.example", "time_zone": "America/New_York"},
+    }
