@@ -1,0 +1,47 @@
+"""Amounts as people type them: `500k`, `1.2M`, `500,000`, `$480,000` → a Decimal (and its currency)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+CURRENCIES = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "usd": "USD", "eur": "EUR", "gbp": "GBP"}
+SCALES = {
+    "": Decimal(1),
+    "k": Decimal(1_000),
+    "thousand": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "mm": Decimal(1_000_000),
+    "million": Decimal(1_000_000),
+    "b": Decimal(1_000_000_000),
+    "bn": Decimal(1_000_000_000),
+    "billion": Decimal(1_000_000_000),
+}
+_AMOUNT = re.compile(
+    r"""^(?P<currency>[$€£¥]|usd|eur|gbp)?\s*
+        (?P<number>\d{1,3}(?:[,\s_]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*
+        (?P<scale>[a-z]*)$""",
+    re.VERBOSE,
+)
+CENT = Decimal("0.01")
+LIMIT = Decimal("1e13")  # the store keeps 15 digits, two of them cents
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal
+    currency: str | None  # the currency its symbol or code named, if it had one
+
+
+def parse_amount(text: str) -> Amount:
+    """The amount `text` names; a `ValueError` says what was not understood."""
+    shown = text.strip()
+    match = _AMOUNT.match(shown.lower().replace("\u00a0", " "))
+    if not match or match["scale"] not in SCALES:
+        raise ValueError(f"{shown!r} is not an amount; write it like 480000, 500k, 1.2M or $480,000")
+    number = Decimal(re.sub(r"[,\s_]", "", match["number"]))
+    value = (number * SCALES[match["scale"]]).quantize(CENT)
+    if value >= LIMIT:
+        raise ValueError(f"{shown!r} is too large for an ARR")
+    return Amount(value=value, currency=CURRENCIES.get(match["currency"] or ""))

@@ -1,0 +1,1 @@
+"""The web edge: the Sales Engineers' form, the JSON API, health and metrics (`create_app`)."""

@@ -1,0 +1,137 @@
+"""`create_app`: one FastAPI application over the services — form, JSON API, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from integrator.bootstrap import Services
+from integrator.errors import ConfigError
+from integrator.settings import Settings
+from integrator.tokens import Tokens
+from integrator.web import api, auth, form, health, openapi, problems
+from integrator.web.metrics import Metrics
+from integrator.web.pages import Pages
+from integrator.web.scheduler import report_stop, run_every
+from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
+from integrator.web.submit import Submitter
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # a long stack trace fits many times over
+MIN_SECRET = 16
+
+
+def create_app(
+    services: Services,
+    *,
+    host: str = "127.0.0.1",
+    page_wait: float = 3.0,
+    max_body: int = MAX_BODY,
+    background_workers: int = 8,
+    drain_seconds: float = 10.0,
+    sync_every: float | None = None,
+) -> FastAPI:
+    """The app for `services`, served on `host`.
+
+    `page_wait` bounds how long a submission waits for the page (never for Jira); the rest runs on
+    `background_workers` threads, which shutdown waits `drain_seconds` for. `sync_every` runs the
+    sync pass in the process (what `serve` does); tests leave it off.
+    """
+    settings = services.settings
+    secret = check_serving(settings, host)
+    secure = settings.public_url.startswith("https://")
+    csrf = Csrf(secret=secret, secure=secure)
+    tokens = Tokens(services.store.engine, clock=services.clock)
+    authenticator = auth.Authenticator(settings.auth, tokens=tokens, secret=secret, csrf=csrf)
+    pages = Pages(
+        csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
+    )
+    metrics = Metrics(services.store.engine, services.clock)
+
+    def pool() -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=background_workers, thread_name_prefix="integrator-effects")
+
+    submitter = Submitter(
+        escalator=services.escalator,
+        dispatcher=services.dispatcher,
+        store=services.store,
+        background=pool(),
+        metrics=metrics,
+        page_wait=page_wait,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        background = submitter.background = pool()  # each start has its own pool; its stop drains it
+        scheduler = asyncio.create_task(run_every(services, sync_every)) if sync_every else None
+        if scheduler is not None:
+            scheduler.add_done_callback(report_stop)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduler
+            await _drain(background, drain_seconds)
+
+    app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.include_router(api.router(services, auth=authenticator, submitter=submitter), prefix="/api/v1")
+    app.include_router(form.router(services, auth=authenticator, pages=pages, submitter=submitter))
+    app.include_router(health.router(services, metrics=metrics))
+    app.include_router(openapi.docs_router(pages))
+    if settings.auth.mode == "token":
+        app.include_router(auth.router(authenticator, pages, secure=secure))
+    app.mount("/static", StaticFiles(packages=[("integrator.web", "static")]), name="static")
+    problems.install(app, page=pages.error, sign_in_path="/signin" if settings.auth.mode == "token" else None)
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(SecurityHeaders)
+    openapi.install(app, version=_version())
+    return app
+
+
+def check_serving(settings: Settings, host: str) -> bytes:
+    """Refuse what must not be served (the open demo off loopback, no secret key); the signing key."""
+    auth.refuse_open_mode_off_loopback(settings.auth.mode, host)
+    return _secret(settings)
+
+
+def _secret(settings: Settings) -> bytes:
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value()
+        if len(key) < MIN_SECRET:
+            raise ConfigError(f"INTEGRATOR_SECRET_KEY: use at least {MIN_SECRET} random characters")
+        return key.encode()
+    if settings.auth.mode != "none":
+        raise ConfigError(
+            "INTEGRATOR_SECRET_KEY is required (it signs session cookies and CSRF tokens);"
+            ' generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    return secrets.token_bytes(32)  # the local demo: sessions last as long as the process
+
+
+async def _drain(background: ThreadPoolExecutor, seconds: float) -> None:
+    """Let running effects finish (bounded); queued ones stay pending in the store for sync."""
+    stopped = asyncio.to_thread(background.shutdown, wait=True, cancel_futures=True)
+    try:
+        await asyncio.wait_for(stopped, seconds)
+    except TimeoutError:
+        log.warning(
+            "effects still running %.0f s into shutdown; sync resumes them when leases expire", seconds
+        )
+
+
+def _version() -> str:
+    try:
+        return version("integrator")
+    except PackageNotFoundError:
+        return "0"

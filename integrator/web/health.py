@@ -1,0 +1,52 @@
+"""`/healthz` (the process answers), `/readyz` (database and registry usable), `/metrics` (Prometheus)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from integrator.bootstrap import Services
+from integrator.web.metrics import Metrics
+
+
+def readiness(services: Services) -> dict[str, str]:
+    """Each check's verdict: "ok" or what is wrong."""
+    checks = {}
+    try:
+        with services.store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    rules = len(services.registry.rules)
+    checks["registry"] = "ok" if rules else "no valid rules loaded"
+    checks["catalog"] = "ok" if services.catalog.teams else "no owners loaded"
+    return checks
+
+
+def router(services: Services, *, metrics: Metrics) -> APIRouter:
+    routes = APIRouter(tags=["operations"])
+
+    @routes.get("/healthz", summary="The process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @routes.get(
+        "/readyz",
+        summary="The database answers and the registry and catalog are loaded",
+        responses={503: {"description": "Not ready; each failing check says why"}},
+    )
+    def readyz() -> Response:
+        checks = readiness(services)
+        ready = all(verdict == "ok" for verdict in checks.values())
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @routes.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    return routes

@@ -1,0 +1,137 @@
+"""The web form's fields ↔ a FailureReport: forgiving input (`1.2M`, local times), messages per field.
+
+Form fields are named by the report's dotted paths (`deal.arr`, `failure.stack_trace`), so every
+message of `parse_report` lands on the field it is about.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from integrator.errors import InvalidReport
+from integrator.escalate import parse_report
+from integrator.model import FailureReport
+from integrator.money import parse_amount
+from integrator.sla import default_rca_due
+
+PEOPLE = ("economic_buyer", "executive_sponsor", "account_executive")
+TEXT_FIELDS = (
+    "deal.account",
+    "deal.arr",
+    "deal.currency",
+    "deal.poc_ends_on",
+    *(f"deal.{who}.{part}" for who in PEOPLE for part in ("name", "email")),
+    "failure.title",
+    "failure.description",
+    "failure.criterion",
+    "failure.observed",
+    "failure.locations",
+    "failure.stack_trace",
+    "failure.environment",
+    "failure.occurred_at",
+    "reporter.name",
+    "reporter.email",
+    "reporter.time_zone",
+    "rca_due",
+    "idempotency_key",
+)
+CHECKBOXES = ("failure.test_halted",)
+REQUIRED = ("deal.account", "deal.arr", "failure.title", "reporter.email")
+LOCAL_TIME = "%Y-%m-%dT%H:%M"
+
+
+def values_from(form: Mapping[str, Any]) -> dict[str, str]:
+    """The submitted form as plain strings (what re-rendering the form shows again)."""
+    values = {name: str(form.get(name) or "").replace("\r\n", "\n") for name in TEXT_FIELDS}
+    values.update({name: "on" if form.get(name) else "" for name in CHECKBOXES})
+    return values
+
+
+def blank(*, now: datetime, time_zone: str = "UTC", reporter_email: str = "") -> dict[str, str]:
+    """A fresh form: a new idempotency key, the RCA promise at its default, USD."""
+    values = dict.fromkeys([*TEXT_FIELDS, *CHECKBOXES], "")
+    values.update(
+        {
+            "deal.currency": "USD",
+            "reporter.time_zone": time_zone,
+            "reporter.email": reporter_email,
+            "rca_due": default_rca_due(now, time_zone).strftime(LOCAL_TIME),
+            "idempotency_key": "form-" + secrets.token_urlsafe(16),
+        }
+    )
+    return values
+
+
+def report_from(values: Mapping[str, str]) -> FailureReport:
+    """The validated report these values describe; `InvalidReport` names every bad field."""
+    problems: dict[str, str] = {}
+    zone = _zone(values["reporter.time_zone"])
+    deal: dict[str, Any] = {"account": values["deal.account"], "currency": values["deal.currency"] or "USD"}
+    if values["deal.arr"].strip():
+        try:
+            amount = parse_amount(values["deal.arr"])
+        except ValueError as exc:
+            problems["deal.arr"] = str(exc)
+        else:
+            deal["arr"] = amount.value
+            if amount.currency and amount.currency != deal["currency"]:
+                currency = deal["currency"]
+                problems["deal.arr"] = f"the amount is in {amount.currency} but the currency is {currency}"
+    _set(deal, "poc_ends_on", values["deal.poc_ends_on"])
+    for who in PEOPLE:
+        person = {part: values[f"deal.{who}.{part}"].strip() for part in ("name", "email")}
+        if any(person.values()):
+            deal[who] = {"name": person["name"], "email": person["email"] or None}
+    failure: dict[str, Any] = {
+        name: values[f"failure.{name}"]
+        for name in ("title", "description", "criterion", "observed", "stack_trace", "environment")
+    }
+    failure["locations"] = [line.strip() for line in values["failure.locations"].splitlines() if line.strip()]
+    failure["test_halted"] = bool(values["failure.test_halted"])
+    data: dict[str, Any] = {
+        "deal": deal,
+        "failure": failure,
+        "reporter": {
+            "name": values["reporter.name"],
+            "email": values["reporter.email"],
+            "time_zone": values["reporter.time_zone"] or "UTC",
+        },
+        "idempotency_key": values["idempotency_key"] or None,
+    }
+    for field, target, key in (("failure.occurred_at", failure, "occurred_at"), ("rca_due", data, "rca_due")):
+        try:
+            _set(target, key, _local(values[field], zone))
+        except ValueError:
+            problems[field] = "is not a date and time (YYYY-MM-DD HH:MM)"
+    problems.update({name: "is required" for name in REQUIRED if not values[name].strip()})
+    try:
+        report = parse_report(data)
+    except InvalidReport as exc:
+        raise InvalidReport({**exc.fields, **problems}) from exc
+    if problems:
+        raise InvalidReport(problems)
+    return report
+
+
+def _set(target: dict[str, Any], key: str, value: object) -> None:
+    if value not in (None, ""):
+        target[key] = value.strip() if isinstance(value, str) else value
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")  # the time zone field gets its own message from the model
+
+
+def _local(text: str, zone: ZoneInfo) -> datetime | None:
+    """A `datetime-local` value (the reporter's wall clock) as an aware time; None when empty."""
+    if not text.strip():
+        return None
+    parsed = datetime.fromisoformat(text.strip())
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)

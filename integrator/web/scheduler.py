@@ -1,0 +1,33 @@
+"""The sync pass inside `serve`: at start-up (what a dead process left) and every interval after."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from integrator.bootstrap import Services
+from integrator.errors import IntegratorError
+from integrator.sync import run_pass
+
+log = logging.getLogger(__name__)
+
+
+def report_stop(task: asyncio.Task[None]) -> None:
+    """A scheduler that died of something unforeseen says so at once (sync then only runs by hand)."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("the in-process sync stopped; run `integrator sync` until serve restarts", exc_info=exc)
+
+
+async def run_every(services: Services, seconds: float) -> None:
+    """Run sync passes until cancelled; a failed pass is logged and the next one comes as planned."""
+    while True:
+        try:
+            summary = await asyncio.to_thread(run_pass, services)
+        except (IntegratorError, SQLAlchemyError) as exc:  # the loop's edge: say it, go on
+            log.error("sync pass failed: %s", exc)
+        else:
+            if summary.pending:
+                log.info("sync pass: %d effect(s) still pending", len(summary.pending))
+        await asyncio.sleep(seconds)

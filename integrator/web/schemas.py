@@ -1,0 +1,102 @@
+"""The API's documented shapes: what `present.escalation_dict` and the error handlers already produce.
+
+These models only describe; the routes answer with those dicts. The schemathesis test checks the
+two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from integrator.model import EffectKind, EffectState, State
+
+
+class OwnerOut(BaseModel):
+    team: str
+    service: str
+    engineer: str
+    location: str | None
+    line: int | None
+    pattern: str | None
+    explanation: str
+
+
+class PagerDutyOut(BaseModel):
+    incident_id: str | None
+    url: str | None
+    state: str | None
+    assignee: str | None
+    note: str | None
+
+
+class JiraOut(BaseModel):
+    key: str | None
+    url: str | None
+    state: str | None
+
+
+class EffectOut(BaseModel):
+    kind: EffectKind
+    target: str
+    state: EffectState
+    attempts: int
+    last_error: str | None
+    next_attempt_at: str | None
+
+
+class EventOut(BaseModel):
+    at: str
+    kind: str
+    text: str
+
+
+class EscalationOut(BaseModel):
+    id: str
+    url: str
+    state: State
+    dry_run: bool
+    created_at: str
+    rca_due: str
+    fix_due: str
+    account: str
+    arr: str = Field(description='a decimal number as a string, e.g. "480000"')
+    currency: str
+    title: str
+    reporter: str
+    idempotency_key: str | None
+    owner: OwnerOut
+    pagerduty: PagerDutyOut
+    jira: JiraOut
+    effects: list[EffectOut]
+    timeline: list[EventOut]
+
+
+class EscalationList(BaseModel):
+    escalations: list[EscalationOut]
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="a stable code: invalid, unauthorized, forbidden, not_found, conflict, …")
+    message: str
+    fields: dict[str, str] = Field(description="for `invalid`: a message per bad field, by dotted name")
+    existing: str | None = Field(default=None, description="for `conflict`: the escalation holding the key")
+
+
+class PreviewIn(BaseModel):
+    locations: list[str] = Field(default=[], max_length=200)
+    stack_trace: str = Field(default="", max_length=200_000)
+
+
+class PreviewOwner(OwnerOut):
+    rule: str | None = Field(description="the deciding registry line as written")
+
+
+class PreviewOut(BaseModel):
+    locations: list[str]
+    owner: PreviewOwner | None
+    message: str
+
+
+OpenFilter = Literal["open", "pending", "paged", "acknowledged", "fixed", "closed"]

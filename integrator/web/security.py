@@ -1,0 +1,133 @@
+"""What every response and request goes through: security headers, a body size limit, CSRF tokens.
+
+CSRF uses a signed double submit: a random value in an HttpOnly cookie, and in each form (or the
+`X-CSRF-Token` header of the page's own script calls) an HMAC of it under the secret key. A page on
+another site can neither read the cookie nor compute the HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from integrator.web.problems import Forbidden, TooLarge
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+DOCS_CDN = "https://cdn.jsdelivr.net"  # where FastAPI's Swagger UI assets come from
+DOCS_CSP = (
+    f"default-src 'self'; script-src 'self' {DOCS_CDN}; style-src 'self' {DOCS_CDN}; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds CSP (no inline script anywhere), no-sniff, frame-deny and referrer policy to every answer."""
+
+    def __init__(self, app: ASGIApp, *, docs_path: str = "/docs") -> None:
+        self.app = app
+        self.docs_path = docs_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] == self.docs_path else CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", csp.encode()),
+                    *HEADERS,
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes`: at once when Content-Length says so, else while reading."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise TooLarge(self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"the request body is over {self.max_bytes:,} bytes"
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        path: str = scope["path"]
+        body = b'{"error":"too_large","message":"%s","fields":{}}' % self._message().encode()
+        content_type = b"application/json"
+        if not path.startswith("/api/"):
+            body, content_type = self._message().encode(), b"text/plain; charset=utf-8"
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+@dataclass(frozen=True)
+class Csrf:
+    """Issues and checks the per-browser CSRF token (see the module docstring)."""
+
+    secret: bytes
+    secure: bool
+    cookie: str = "integrator_csrf"
+    header: str = "X-CSRF-Token"
+    field: str = "csrf_token"
+
+    def token(self, request: Request) -> tuple[str, str | None]:
+        """The token for this browser's forms, and a new cookie value to set when it has none yet."""
+        value = request.cookies.get(self.cookie)
+        if value and len(value) >= 32:
+            return self._sign(value), None
+        value = secrets.token_urlsafe(32)
+        return self._sign(value), value
+
+    def check(self, request: Request, submitted: str | None) -> None:
+        """Raise `Forbidden` unless `submitted` is this browser's token."""
+        value = request.cookies.get(self.cookie)
+        if not value or not submitted or not hmac.compare_digest(self._sign(value), submitted):
+            raise Forbidden(
+                "the form's security token is missing or stale (CSRF protection);"
+                " reload the page and submit again"
+            )
+
+    def _sign(self, value: str) -> str:
+        return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,101 @@
+"""`integrator serve` as an operator starts it: one process answering health, API and form."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from integrator.cli import app
+from tests.support import report_data, write_config
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_serve_in_the_local_demo_mode_answers_health_the_api_and_the_form(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "INTEGRATOR_AUTH__MODE": "none",
+        "INTEGRATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "INTEGRATOR_REGISTRY": str(tmp_path / "CODEOWNERS"),
+        "INTEGRATOR_CATALOG": str(tmp_path / "services.toml"),
+        "INTEGRATOR_DRY_RUN": "true",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "integrator", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, "serve exited while starting"
+            assert time.monotonic() < deadline, "serve did not answer in 20 s"
+            time.sleep(0.1)
+
+        ready = httpx.get(f"{base}/readyz")
+        created = httpx.post(f"{base}/api/v1/escalations", json=report_data())
+        form = httpx.get(f"{base}/")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=20)
+
+    assert ready.json()["status"] == "ready"
+    assert created.status_code == 201
+    assert created.json()["dry_run"] is True
+    assert "Report a failed proof-of-concept" in form.text
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status tells the truth
+    assert "Application shutdown complete." in errors.decode()
+    assert server.returncode in (0, -signal.SIGTERM), errors.decode()
+
+
+def test_serve_refuses_the_open_demo_mode_off_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("INTEGRATOR_AUTH__MODE", "none")
+
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+
+    assert result.exit_code == 1
+    assert "binds to 127.0.0.1 only" in result.stderr
+    assert not (tmp_path / "integrator.db").exists()  # refused before anything was built
+
+
+def test_serve_in_token_mode_without_a_secret_key_refuses_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTEGRATOR_SECRET_KEY", raising=False)
+
+    result = CliRunner().invoke(app, ["serve"])
+
+    assert result.exit_code == 1
+    assert "INTEGRATOR_SECRET_KEY is required" in result.stderr
+    assert not (tmp_path / "integrator.db").exists()
