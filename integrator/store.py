@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from integrator.errors import NotFound
@@ -18,13 +20,14 @@ from integrator.model import (
     Escalation,
     Event,
     FailureReport,
+    Owed,
     Owner,
     Page,
     State,
     Team,
     Ticket,
 )
-from integrator.tables import effects, escalations, events
+from integrator.tables import deliveries, effects, escalations, events, leases
 
 
 class Store:
@@ -40,30 +43,14 @@ class Store:
         self,
         escalation: Escalation,
         *,
-        owed: Sequence[tuple[EffectKind, str]],
+        owed: Sequence[Owed],
         event: Event,
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with the effects it owes; (the first one, False) on a repeated key."""
-        now = escalation.created_at
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(escalations).values(_escalation_row(escalation)))
-                conn.execute(
-                    insert(effects),
-                    [
-                        {
-                            "escalation_id": escalation.id,
-                            "kind": kind.value,
-                            "target": target,
-                            "state": EffectState.PENDING.value,
-                            "attempts": 0,
-                            "result": {},
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                        for kind, target in owed
-                    ],
-                )
+                _insert_effects(conn, escalation.id, owed, now=escalation.created_at)
                 _insert_events(conn, escalation.id, [event])
         except IntegrityError:
             key = escalation.report.idempotency_key
@@ -73,8 +60,24 @@ class Store:
             return first, False
         return self.get(escalation.id), True
 
-    def owe(self, escalation_id: str, owed: Iterable[tuple[EffectKind, str]], *, now: datetime) -> None:
-        """Add effects to an existing escalation; ones it already owes are left as they are."""
+    def owe(self, escalation_id: str, owed: Iterable[Owed], *, now: datetime) -> builtins.list[Owed]:
+        """Add effects to an existing escalation; returns those it did not owe already."""
+        return self.apply(escalation_id, now=now, owed=owed)
+
+    def apply(
+        self,
+        escalation_id: str,
+        *,
+        now: datetime,
+        changes: Mapping[str, Any] | None = None,
+        owed: Iterable[Owed] = (),
+        timeline: Sequence[Event] = (),
+    ) -> builtins.list[Owed]:
+        """Change an escalation, owe new effects and extend its timeline, in one transaction.
+
+        Effects it owes already ((kind, target) seen before) are skipped: each is owed once, ever.
+        Returns the effects that were new.
+        """
         with self.engine.begin() as conn:
             have = {
                 (r.kind, r.target)
@@ -82,34 +85,37 @@ class Store:
                     select(effects.c.kind, effects.c.target).where(effects.c.escalation_id == escalation_id)
                 )
             }
-            rows = [
-                {
-                    "escalation_id": escalation_id,
-                    "kind": kind.value,
-                    "target": target,
-                    "state": EffectState.PENDING.value,
-                    "attempts": 0,
-                    "result": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for kind, target in owed
-                if (kind.value, target) not in have
-            ]
-            if rows:
-                conn.execute(insert(effects), rows)
+            new = list(
+                {(o.kind.value, o.target): o for o in owed if (o.kind.value, o.target) not in have}.values()
+            )
+            _insert_effects(conn, escalation_id, new, now=now)
+            if changes:
+                conn.execute(
+                    update(escalations)
+                    .where(escalations.c.id == escalation_id)
+                    .values(**changes, updated_at=now)
+                )
+            _insert_events(conn, escalation_id, timeline)
+        return new
 
     def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
         """Take a due effect for this worker until `lease_until`; None when it is not due or taken."""
+        due = (
+            effects.c.id == effect_id,
+            effects.c.state == EffectState.PENDING.value,
+            or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
+            or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
+        )
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Another worker holding the row lock is about to take it: skip, don't wait.
+                locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
+                if conn.execute(locked).first() is None:
+                    return None
+            # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
             claimed = conn.execute(
                 update(effects)
-                .where(
-                    effects.c.id == effect_id,
-                    effects.c.state == EffectState.PENDING.value,
-                    or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
-                    or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
-                )
+                .where(*due)
                 .values(lease_until=lease_until, attempts=effects.c.attempts + 1, updated_at=now)
             )
             if claimed.rowcount != 1:
@@ -155,11 +161,51 @@ class Store:
     def update(
         self, escalation_id: str, *, now: datetime, changes: Mapping[str, Any], timeline: Sequence[Event] = ()
     ) -> None:
+        self.apply(escalation_id, now=now, changes=changes, timeline=timeline)
+
+    def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold the named lease until `until`; False while another holder's lease runs."""
+        with self.engine.begin() as conn:
+            exists = select(leases.c.name).where(leases.c.name == name)
+            if conn.dialect.name == "postgresql":
+                exists = exists.with_for_update(skip_locked=True)
+                if conn.execute(exists).first() is None:
+                    inserted = conn.execute(
+                        pg_insert(leases)
+                        .values(name=name, holder=holder, until=until)
+                        .on_conflict_do_nothing(index_elements=["name"])
+                    )
+                    return inserted.rowcount == 1
+            elif conn.execute(exists).first() is None:
+                conn.execute(insert(leases).values(name=name, holder=holder, until=until))
+                return True
+            taken = conn.execute(
+                update(leases)
+                .where(leases.c.name == name, or_(leases.c.until <= now, leases.c.holder == holder))
+                .values(holder=holder, until=until)
+            )
+            return taken.rowcount == 1
+
+    def release_lease(self, name: str, *, holder: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(escalations).where(escalations.c.id == escalation_id).values(**changes, updated_at=now)
+                update(leases)
+                .where(leases.c.name == name, leases.c.holder == holder)
+                .values(until=datetime(1970, 1, 1, tzinfo=UTC))
             )
-            _insert_events(conn, escalation_id, timeline)
+
+    def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
+        """Remember a webhook delivery; False when it was seen before (a redelivery)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
+        """Set (or, with None, revoke) the customer status page's token."""
+        self.apply(escalation_id, now=now, changes={"status_token": token}, timeline=[event])
 
     def record(self, escalation_id: str, event: Event) -> None:
         with self.engine.begin() as conn:
@@ -177,12 +223,38 @@ class Store:
         found = self._load(escalations.c.idempotency_key == idempotency_key)
         return found[0] if found else None
 
-    def list(self, *, states: Collection[State] | None = None, limit: int = 200) -> list[Escalation]:
+    def list(self, *, states: Collection[State] | None = None, limit: int = 200) -> builtins.list[Escalation]:
         """Newest first."""
         where = escalations.c.state.in_([s.value for s in states]) if states else None
         return self._load(where, limit=limit)
 
-    def due_effects(self, *, now: datetime, limit: int = 500) -> list[tuple[str, int]]:
+    def by_status_token(self, token: str) -> Escalation | None:
+        found = self._load(escalations.c.status_token == token) if token else []
+        return found[0] if found else None
+
+    def by_incident(self, incident_id: str) -> Escalation | None:
+        found = self._load(escalations.c.pd_incident_id == incident_id)
+        return found[0] if found else None
+
+    def by_issue(self, key: str) -> Escalation | None:
+        found = self._load(escalations.c.jira_key == key)
+        return found[0] if found else None
+
+    def open_ids(self) -> builtins.list[str]:
+        """Every escalation the sync watches (not fixed, not closed), oldest first."""
+        query = (
+            select(escalations.c.id)
+            .where(escalations.c.state.not_in([State.FIXED.value, State.CLOSED.value]))
+            .order_by(escalations.c.created_at, escalations.c.id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def load(self, ids: Collection[str]) -> builtins.list[Escalation]:
+        """These escalations (any order); ones that do not exist are left out."""
+        return self._load(escalations.c.id.in_(list(ids)), limit=len(ids) or 1)
+
+    def due_effects(self, *, now: datetime, limit: int = 500) -> builtins.list[tuple[str, int]]:
         """(escalation id, effect id) of pending effects past their backoff and lease, oldest first."""
         query = (
             select(effects.c.escalation_id, effects.c.id)
@@ -197,7 +269,7 @@ class Store:
         with self.engine.connect() as conn:
             return [(r.escalation_id, r.id) for r in conn.execute(query)]
 
-    def pending_effects(self) -> list[tuple[str, Effect]]:
+    def pending_effects(self) -> builtins.list[tuple[str, Effect]]:
         """(escalation id, effect) of every effect still pending, soonest retry first."""
         query = (
             select(effects)
@@ -213,7 +285,7 @@ class Store:
         with self.engine.connect() as conn:
             return dict(conn.execute(query).tuples())
 
-    def _load(self, where: Any, *, limit: int = 200) -> list[Escalation]:
+    def _load(self, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
         query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)
         if where is not None:
             query = query.where(where)
@@ -232,6 +304,27 @@ class Store:
         for r in event_rows:
             by_id[r.escalation_id][1].append(Event(at=r.at, kind=r.kind, text=r.text, data=r.data))
         return [_escalation(r, *by_id[r.id], public_url=self.public_url) for r in rows]
+
+
+def _insert_effects(conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime) -> None:
+    if owed:
+        conn.execute(
+            insert(effects),
+            [
+                {
+                    "escalation_id": escalation_id,
+                    "kind": o.kind.value,
+                    "target": o.target,
+                    "state": EffectState.PENDING.value,
+                    "attempts": 0,
+                    "result": {},
+                    "payload": o.payload,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for o in owed
+            ],
+        )
 
 
 def _insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event]) -> None:
@@ -276,6 +369,7 @@ def _effect(r: Row[Any]) -> Effect:
         next_attempt_at=r.next_attempt_at,
         target=r.target,
         result=dict(r.result or {}),
+        payload=dict(r.payload or {}),
     )
 
 
@@ -302,6 +396,11 @@ def _escalation(
         pagerduty_state=r.pd_state,
         ticket=ticket,
         jira_state=r.jira_state,
+        jira_status=r.jira_status,
+        acknowledged_at=r.acknowledged_at,
+        acknowledged_by=r.acknowledged_by,
+        fixed_at=r.fixed_at,
+        status_token=r.status_token,
         effects=tuple(effect_list),
         timeline=tuple(timeline),
     )

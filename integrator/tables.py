@@ -75,6 +75,11 @@ escalations = Table(
     Column("jira_key", String(64)),
     Column("jira_url", Text),
     Column("jira_state", String(64)),
+    Column("jira_status", String(100)),
+    Column("acknowledged_at", UtcDateTime),
+    Column("acknowledged_by", String(200)),
+    Column("fixed_at", UtcDateTime),
+    Column("status_token", String(64), unique=True),
     Index("ix_escalations_state", "state"),
 )
 
@@ -91,6 +96,7 @@ effects = Table(
     Column("next_attempt_at", UtcDateTime),
     Column("lease_until", UtcDateTime),
     Column("result", Json, nullable=False),
+    Column("payload", Json, nullable=False, default=dict),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("escalation_id", "kind", "target", name="uq_effects_escalation_kind_target"),
@@ -107,6 +113,23 @@ events = Table(
     Column("text", Text, nullable=False),
     Column("data", Json, nullable=False),
     Index("ix_events_escalation", "escalation_id", "id"),
+)
+
+# Webhook deliveries already applied (PagerDuty's X-Webhook-Id, Jira's delivery id), for dedupe.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(250), primary_key=True),  # "<source>:<delivery id>"
+    Column("received_at", UtcDateTime, nullable=False),
+)
+
+# Named leases (the status-sync pass): one holder at a time, until the lease runs out.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("until", UtcDateTime, nullable=False),
 )
 
 tokens = Table(
