@@ -93,6 +93,7 @@ class SmtpSettings(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     from_: str | None = Field(default=None, alias="from")
+    timeout_seconds: float = Field(default=10.0, gt=0)
 
     @property
     def configured(self) -> bool:
