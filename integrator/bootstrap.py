@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from integrator.effects import Dispatcher
 from integrator.errors import ConfigError
 from integrator.escalate import Escalator
 from integrator.ownership import Catalog, Registry, RegistryTooLarge
-from integrator.ports import Clock, Pager, SystemClock, Tracker
+from integrator.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
 from integrator.retrying import RetryPolicy
 from integrator.settings import Settings
 from integrator.store import Store
+from integrator.sync import Syncer
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Services:
     dispatcher: Dispatcher
     escalator: Escalator
     clock: Clock
+    syncer: Syncer
 
 
 def load_settings() -> Settings:
@@ -83,6 +86,26 @@ def build_tracker(settings: Settings) -> Tracker:
     return JiraTracker(settings.jira, verify=ca_bundle())
 
 
+def build_mailer(settings: Settings) -> Mailer | None:
+    """SMTP when a host and a sender are set; otherwise None, and email stays in dry-run."""
+    if settings.dry_run or not settings.smtp.configured:
+        return None
+    from integrator.adapters.email import SmtpMailer
+
+    bundle = ca_bundle()
+    context = ssl.create_default_context(cafile=bundle) if isinstance(bundle, str) else None
+    return SmtpMailer(settings.smtp, ssl_context=context)
+
+
+def build_chat(settings: Settings, catalog: Catalog) -> ChatPoster | None:
+    """Posts to the teams' chat webhooks from the catalog; None (dry-run) when none has one."""
+    if settings.dry_run or not any(team.chat_webhook for team in catalog.teams.values()):
+        return None
+    from integrator.adapters.webhook import HttpChatPoster
+
+    return HttpChatPoster(verify=ca_bundle())
+
+
 def build(
     settings: Settings,
     *,
@@ -90,6 +113,8 @@ def build(
     retry: RetryPolicy | None = None,
     pager: Pager | None = None,
     tracker: Tracker | None = None,
+    mailer: Mailer | None = None,
+    chat: ChatPoster | None = None,
 ) -> Services:
     """Everything the entrypoints need, wired once; the database is migrated to the newest schema."""
     clock = clock or SystemClock()
@@ -104,6 +129,8 @@ def build(
         tracker=tracker or build_tracker(settings),
         clock=clock,
         retry=retry or RetryPolicy(),
+        mailer=mailer or build_mailer(settings),
+        chat=chat or build_chat(settings, catalog),
     )
     escalator = Escalator(
         store=store,
@@ -115,4 +142,5 @@ def build(
         source_roots=settings.source_roots,
         public_url=settings.public_url,
     )
-    return Services(settings, store, registry, catalog, dispatcher, escalator, clock)
+    syncer = Syncer(store, dispatcher, clock, resolve_page_on_fix=settings.sync.resolve_page_on_fix)
+    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer)

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from integrator import bootstrap, console
@@ -29,7 +29,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class _Edge(TyperGroup):
     """Turns integrator's errors into one message and an exit code, once, for every command."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
         except InvalidReport as exc:
@@ -189,12 +189,17 @@ def sync(
 ) -> None:
     """Run the status sync: due effects, status pull, SLA clocks. Exit 3 while effects stay pending."""
     s = services(ctx)
-    while True:
+    if every is None or once:
         summary = run_pass(s)
         for line in summary.lines():
             out.print(line)
-        if every is None or once:
-            raise typer.Exit(PENDING if summary.pending else OK)
+        raise typer.Exit(PENDING if summary.pending else OK)
+    while True:  # a loop for a process supervisor: a failed pass is reported, the next one comes
+        try:
+            for line in run_pass(s).lines():
+                out.print(line)
+        except (IntegratorError, SQLAlchemyError) as exc:
+            err.print(f"[bold red]sync pass failed:[/] {exc}")
         time.sleep(every)
 
 

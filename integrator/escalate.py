@@ -12,14 +12,15 @@ from pydantic import ValidationError
 
 from integrator.effects import Dispatcher
 from integrator.errors import InvalidReport
-from integrator.model import EffectKind, Escalation, Event, FailureReport, Owner, State
+from integrator.model import EffectKind, Escalation, Event, FailureReport, Owed, Owner, State
 from integrator.ownership import Catalog, Registry, resolve_owner
 from integrator.ports import Clock
 from integrator.sla import default_rca_due, fix_due
 from integrator.store import Store
+from integrator.sync import tell
 from integrator.traces import extract_locations
 
-OWED = ((EffectKind.PAGE, ""), (EffectKind.TICKET, ""), (EffectKind.LINK, ""))
+OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
 
 
 def parse_report(data: str | bytes | Mapping[str, Any]) -> FailureReport:
@@ -109,7 +110,7 @@ class Escalator:
         text = f"Reported by {report.reporter.email}: {report.failure.title}. "
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
-        return self.store.add(escalation, owed=OWED, event=reported)
+        return self.store.add(escalation, owed=(*OWED, *tell(escalation, "escalated")), event=reported)
 
     def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Submit, then drive every effect that is due now (page first)."""

@@ -22,6 +22,9 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
         "created_at": _time(e.created_at),
         "rca_due": _time(e.rca_due),
         "fix_due": _time(e.fix_due),
+        "acknowledged_at": _time(e.acknowledged_at),
+        "acknowledged_by": e.acknowledged_by,
+        "fixed_at": _time(e.fixed_at),
         "account": report.deal.account,
         "arr": str(report.deal.arr),
         "currency": report.deal.currency,
@@ -48,6 +51,7 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
             "key": e.ticket.key if e.ticket else None,
             "url": e.ticket.url if e.ticket else None,
             "state": e.jira_state,
+            "status": e.jira_status,
         },
         "effects": [
             {

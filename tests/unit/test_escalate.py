@@ -40,8 +40,10 @@ def test_pages_the_owner_first_then_files_and_links_one_p1(world) -> None:
         EffectKind.PAGE: EffectState.DONE,
         EffectKind.TICKET: EffectState.DONE,
         EffectKind.LINK: EffectState.DONE,
+        EffectKind.EMAIL: EffectState.DONE,  # in dry-run: no SMTP server is set
     }
-    assert [e.kind for e in escalation.timeline] == ["reported", "paged", "ticket_filed", "linked"]
+    sent = [e.kind for e in escalation.timeline if e.kind != "dry_run"]
+    assert sent == ["reported", "paged", "ticket_filed", "linked"]
 
 
 def test_fix_clock_is_48_hours_from_the_report(world) -> None:

@@ -73,7 +73,7 @@ def test_with_jira_hanging_the_api_answers_at_once_with_the_page_delivered(
 
     assert time.monotonic() - started < 2.0
     states = {e["kind"]: e["state"] for e in answer.json()["effects"]}
-    assert states == {"page": "done", "ticket": "pending", "link": "pending"}
+    assert states == {"page": "done", "ticket": "pending", "link": "pending", "email": "pending"}
     tracker.answer.set()
 
 
@@ -92,7 +92,7 @@ def test_with_pagerduty_hanging_the_reply_comes_after_the_bounded_wait_with_the_
     assert 0.3 <= elapsed < 1.5
     assert answer.status_code == 201
     assert {e["kind"]: e["state"] for e in answer.json()["effects"]}["page"] == "pending"
-    assert pager.incidents  # the page went out once PagerDuty answered, after the reply
+    assert pager.pages  # the page went out once PagerDuty answered, after the reply
 
 
 def test_effects_a_dead_process_left_pending_are_driven_by_the_next_servers_sync_pass(
@@ -105,5 +105,5 @@ def test_effects_a_dead_process_left_pending_are_driven_by_the_next_servers_sync
     with TestClient(create_app(services, sync_every=0.05), base_url=BASE_URL):
         eventually(lambda: services.store.get(stored.id).effects[-1].state.value == "done")
 
-    assert list(pager.incidents) == [stored.id]
+    assert list(pager.pages) == [stored.id]
     assert list(tracker.tickets) == [f"integrator-{stored.id}"]
