@@ -1,4 +1,5 @@
-"""`create_app`: one FastAPI application over the services — form, JSON API, health and metrics."""
+"""`create_app`: one FastAPI application over the services — form, JSON API, webhooks, status pages,
+health and metrics."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from integrator.bootstrap import Services
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.tokens import Tokens
-from integrator.web import api, auth, form, health, openapi, problems
+from integrator.web import api, auth, form, health, openapi, problems, status, updates, webhooks
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.scheduler import report_stop, run_every
@@ -88,6 +89,11 @@ def create_app(
     app.include_router(api.router(services, auth=authenticator, submitter=submitter), prefix="/api/v1")
     app.include_router(form.router(services, auth=authenticator, pages=pages, submitter=submitter))
     app.include_router(health.router(services, metrics=metrics))
+    app.include_router(webhooks.router(services, metrics=metrics))
+    app.include_router(status.router(services, auth=authenticator, pages=pages))
+    app.include_router(
+        updates.router(services, auth=authenticator, pages=pages, submitter=submitter, metrics=metrics)
+    )
     app.include_router(openapi.docs_router(pages))
     if settings.auth.mode == "token":
         app.include_router(auth.router(authenticator, pages, secure=secure))

@@ -18,6 +18,7 @@ from integrator.web.auth import Authenticator, Principal
 from integrator.web.pages import Pages
 from integrator.web.preview import Preview, preview_owner
 from integrator.web.submit import Submitter
+from integrator.web.updates import customer_sections
 
 OPEN = (State.PENDING, State.PAGED, State.ACKNOWLEDGED)
 REFRESH_SECONDS = 3
@@ -85,6 +86,7 @@ def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: 
             "e": escalation,
             "effects": [effect_view(effect) for effect in escalation.effects],
             "refresh": REFRESH_SECONDS if pending else None,
+            **customer_sections(escalation, public_url=services.settings.public_url),
         }
         return pages.render(request, "escalation.html", context, user=principal.name)
 

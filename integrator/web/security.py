@@ -50,11 +50,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", csp.encode()),
-                    *HEADERS,
-                ]
+                headers = list(message.get("headers", []))
+                have = {name.lower() for name, _ in headers}  # a route's own stricter choice stands
+                extra = [(b"content-security-policy", csp.encode()), *HEADERS]
+                message["headers"] = headers + [(name, value) for name, value in extra if name not in have]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

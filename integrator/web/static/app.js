@@ -104,7 +104,12 @@
   function setupRefresh() {
     var seconds = Number(document.body.dataset.refresh || 0);
     if (!seconds) return;
+    var editing = false;  // a reload would throw away what is being written (the customer update)
+    document.querySelectorAll("form[data-keep]").forEach(function (form) {
+      form.addEventListener("input", function () { editing = true; });
+    });
     setTimeout(function again() {
+      if (editing) return;
       if (document.hidden) { setTimeout(again, seconds * 1000); return; }
       window.location.reload();
     }, seconds * 1000);
