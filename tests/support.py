@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from integrator.retrying import RetryPolicy
-
 from integrator import bootstrap
-from integrator.errors import IntegrationError
-from integrator.model import Escalation, Page, Ticket
+from integrator.errors import IntegrationError, Rejected
+from integrator.model import Escalation, IncidentStatus, IssueStatus, Page, Ticket
+from integrator.retrying import RetryPolicy
 from integrator.settings import Settings
 
 CATALOG = """
@@ -59,13 +58,20 @@ Failure = Callable[[], IntegrationError] | None
 
 @dataclass
 class MemoryPager:
-    """PagerDuty as a list of incidents; `failures` are raised, in order, before succeeding."""
+    """PagerDuty as a list of incidents; `failures` are raised, in order, before succeeding.
+
+    `states` holds each incident as the status sync reads it (a page starts it triggered, high);
+    a test moves an incident by setting its entry.
+    """
 
     dry_run: bool = False
-    incidents: dict[str, Page] = field(default_factory=dict)  # by incident key
+    pages: dict[str, Page] = field(default_factory=dict)  # by incident key
     notes: list[tuple[str, str]] = field(default_factory=list)
     failures: list[IntegrationError] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    states: dict[str, IncidentStatus] = field(default_factory=dict)  # by incident id
+    resolved: list[str] = field(default_factory=list)  # incident ids `resolve` was asked for
+    raised: list[str] = field(default_factory=list)  # incident ids `raise_urgency` was asked for
 
     def _maybe_fail(self) -> None:
         if self.failures:
@@ -74,25 +80,62 @@ class MemoryPager:
     def page(self, escalation: Escalation) -> Page:
         self.calls.append("page")
         self._maybe_fail()
-        page = Page(incident_id=f"P{len(self.incidents) + 1}", url="https://pd.example/i", assignee="U1")
-        self.incidents[escalation.id] = page
+        page = Page(incident_id=f"P{len(self.pages) + 1}", url="https://pd.example/i", assignee="U1")
+        self.pages[escalation.id] = page
+        self.states[page.incident_id] = IncidentStatus(page.incident_id, escalation.id, "triggered", "high")
         return page
 
     def find(self, escalation: Escalation) -> Page | None:
         self.calls.append("find")
-        return self.incidents.get(escalation.id)
+        return self.pages.get(escalation.id)
 
     def add_note(self, incident_id: str, text: str) -> None:
         self.calls.append("note")
         self._maybe_fail()
         self.notes.append((incident_id, text))
 
+    def has_note(self, incident_id: str, text: str) -> bool:
+        self.calls.append("has_note")
+        self._maybe_fail()
+        return (incident_id, text) in self.notes
+
+    def incidents(self, service_ids: Collection[str], *, since: datetime) -> list[IncidentStatus]:
+        self.calls.append("incidents")
+        self._maybe_fail()
+        return list(self.states.values())
+
+    def incident(self, incident_id: str) -> IncidentStatus:
+        self.calls.append("incident")
+        self._maybe_fail()
+        return self.states.get(incident_id) or IncidentStatus(incident_id, None, "triggered", "high")
+
+    def resolve(self, incident_id: str) -> None:
+        self.calls.append("resolve")
+        self._maybe_fail()
+        self.resolved.append(incident_id)
+        self.states[incident_id] = replace(self.incident(incident_id), status="resolved")
+
+    def raise_urgency(self, incident_id: str) -> None:
+        self.calls.append("raise_urgency")
+        self._maybe_fail()
+        self.raised.append(incident_id)
+        self.states[incident_id] = replace(self.incident(incident_id), urgency="high")
+
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return {"incident_key": escalation.id}
 
 
+CATEGORY_STATUS = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
+
+
 @dataclass
 class MemoryTracker:
+    """Jira as a dict of tickets; `failures` are raised by `file`, in order, before it succeeds.
+
+    `issues` holds each issue's status (a filed ticket starts "To Do"); a key not in it is one Jira
+    does not know. `missing_transitions` are the categories the workflow cannot move an issue into.
+    """
+
     dry_run: bool = False
     tickets: dict[str, Ticket] = field(default_factory=dict)  # by label
     links: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -100,6 +143,9 @@ class MemoryTracker:
     failures: list[IntegrationError] = field(default_factory=list)
     apply_before_failing: bool = False  # the lost-answer case: the create lands, the reply does not
     calls: list[str] = field(default_factory=list)
+    issues: dict[str, IssueStatus] = field(default_factory=dict)  # by key
+    moves: list[tuple[str, str]] = field(default_factory=list)  # (key, category) of each transition
+    missing_transitions: set[str] = field(default_factory=set)
 
     def file(self, escalation: Escalation) -> Ticket:
         self.calls.append("file")
@@ -113,6 +159,7 @@ class MemoryTracker:
         key = f"{escalation.owner.team.jira_project}-{len(self.tickets) + 1}"
         ticket = Ticket(key=key, url=f"https://jira.example/browse/{key}")
         self.tickets[escalation.label] = ticket
+        self.issues[key] = IssueStatus(key, "To Do", "new")
         return ticket
 
     def find(self, escalation: Escalation) -> Ticket | None:
@@ -125,6 +172,34 @@ class MemoryTracker:
 
     def comment(self, key: str, text: str) -> None:
         self.comments.append((key, text))
+
+    def has_comment(self, key: str, text: str) -> bool:
+        self.calls.append("has_comment")
+        return (key, text) in self.comments
+
+    def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
+        self.calls.append("statuses")
+        return [self.issues[key] for key in dict.fromkeys(keys) if key in self.issues]
+
+    def status(self, key: str) -> IssueStatus:
+        self.calls.append("status")
+        if key not in self.issues:
+            raise Rejected("Jira", f"GET issue {key}: 404 Issue does not exist")
+        return self.issues[key]
+
+    def transition_to(self, key: str, category: str) -> IssueStatus:
+        self.calls.append("transition_to")
+        current = self.status(key)
+        if current.category == category:
+            return current
+        if category in self.missing_transitions:
+            project = key.rsplit("-", 1)[0]
+            message = f"{key}: project {project}'s workflow has no transition from {current.status!r}"
+            raise Rejected("Jira", f"{message} to a {CATEGORY_STATUS[category]} status")
+        self.moves.append((key, category))
+        done = category == "done"
+        self.issues[key] = IssueStatus(key, CATEGORY_STATUS[category], category, "Done" if done else None)
+        return self.issues[key]
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return {"labels": [escalation.label]}

@@ -2,18 +2,22 @@
 
 `plan` shows exactly what the real adapter would send, built by the same functions; lookups that
 only the real system can answer appear as `<looked up: ...>` placeholders. The payload builders
-are imported when used, so a dry run never loads the SDKs.
+are imported when used, so a dry run never loads the SDKs. Reads find nothing (no note, no
+comment, no incident) and a status read directly is `"dry-run"`; writes do nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
-from integrator.model import Escalation, Page, Ticket
+from integrator.model import Escalation, IncidentStatus, IssueStatus, Page, Ticket
 from integrator.settings import JiraSettings, PagerDutySettings
 
 DRY_RUN_INCIDENT = "dry-run"
 DRY_RUN_KEY = "DRY-RUN"
+UNKNOWN = "dry-run"  # the status of anything read in a dry run: nothing was asked
 
 
 class DryRunPager:
@@ -34,6 +38,21 @@ class DryRunPager:
         return None
 
     def add_note(self, incident_id: str, text: str) -> None:
+        return None
+
+    def has_note(self, incident_id: str, text: str) -> bool:
+        return False
+
+    def incidents(self, service_ids: Collection[str], *, since: datetime) -> list[IncidentStatus]:
+        return []
+
+    def incident(self, incident_id: str) -> IncidentStatus:
+        return IncidentStatus(incident_id=incident_id, incident_key=None, status=UNKNOWN, urgency=UNKNOWN)
+
+    def resolve(self, incident_id: str) -> None:
+        return None
+
+    def raise_urgency(self, incident_id: str) -> None:
         return None
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
@@ -63,6 +82,18 @@ class DryRunTracker:
 
     def comment(self, key: str, text: str) -> None:
         return None
+
+    def has_comment(self, key: str, text: str) -> bool:
+        return False
+
+    def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
+        return []
+
+    def status(self, key: str) -> IssueStatus:
+        return IssueStatus(key=key, status=UNKNOWN, category=UNKNOWN)
+
+    def transition_to(self, key: str, category: str) -> IssueStatus:
+        return IssueStatus(key=key, status=UNKNOWN, category=UNKNOWN)
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         from integrator.adapters.jira import issue_fields

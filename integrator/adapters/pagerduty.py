@@ -5,11 +5,18 @@ does not: a response hook stops a 429 before the client's loop sees it, and netw
 raised on the first failure, so `retrying.RetryPolicy` is the only retry layer. Every request has
 the settings' timeout. Errors leave as `Unavailable` (429 with `ratelimit-reset`, 5xx, network)
 or `Rejected` (other 4xx, with PagerDuty's own message).
+
+The status sync reads incidents through the list endpoint, 100 a request: PagerDuty covers at most
+6 months between `since` and `until` (asked for in windows of `WINDOW`) and pages at most 10,000
+deep (a window that deep is split in two and read again).
 """
 
 from __future__ import annotations
 
 import ssl
+from collections import deque
+from collections.abc import Callable, Collection, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,11 +26,17 @@ import pagerduty
 
 from integrator.adapters import text
 from integrator.errors import ConfigError, IntegrationError, Rejected, Unavailable
-from integrator.model import Escalation, Page
+from integrator.model import Escalation, IncidentStatus, Page
+from integrator.ports import Clock, SystemClock
 from integrator.settings import PagerDutySettings
 
 SYSTEM = "PagerDuty"
 DETAILS_LIMIT = 2_000  # per free-text field of the incident body; the page is read on a phone
+STATUSES = ("triggered", "acknowledged", "resolved")
+PAGE_SIZE = 100  # the most `GET /incidents` gives in one answer
+WINDOW = timedelta(days=90)  # well inside the 6 months PagerDuty allows between since and until
+OFFSET_LIMIT = 10_000  # classic pagination refuses offset + limit beyond this
+UNTIL_MARGIN = timedelta(minutes=1)  # `until` a little ahead: PagerDuty's clock may run ahead of ours
 
 
 def incident_payload(
@@ -60,12 +73,42 @@ def details(escalation: Escalation) -> str:
     return "\n".join(lines)
 
 
+def incident_status(incident: dict[str, Any]) -> IncidentStatus:
+    """An incident of the REST API as the status sync sees it: who acknowledged it last, who resolved it."""
+    acknowledgements = incident.get("acknowledgements") or []
+    last = acknowledgements[-1] if acknowledgements else {}
+    status = str(incident["status"])
+    changed_by = incident.get("last_status_change_by") or {}
+    return IncidentStatus(
+        incident_id=str(incident["id"]),
+        incident_key=incident.get("incident_key"),
+        status=status,
+        urgency=str(incident.get("urgency") or "high"),
+        acknowledged_by=(last.get("acknowledger") or {}).get("summary"),
+        acknowledged_at=_time(last.get("at")),
+        resolved_by=changed_by.get("summary") if status == "resolved" else None,
+        updated_at=_time(incident.get("updated_at")),
+    )
+
+
+def windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """[since, until) cut into consecutive spans of at most `WINDOW`."""
+    spans = []
+    while since < until:
+        spans.append((since, min(since + WINDOW, until)))
+        since += WINDOW
+    return spans
+
+
 class PagerDutyPager:
     """Pages through PagerDuty's REST API v2 as `settings.from_email`."""
 
     dry_run = False
+    offset_limit = OFFSET_LIMIT
 
-    def __init__(self, settings: PagerDutySettings, *, verify: bool | str = True) -> None:
+    def __init__(
+        self, settings: PagerDutySettings, *, verify: bool | str = True, clock: Clock | None = None
+    ) -> None:
         if not settings.configured or settings.api_key is None or settings.from_email is None:
             raise ConfigError("PagerDuty needs INTEGRATOR_PAGERDUTY__API_KEY and __FROM_EMAIL")
         self.settings = settings
@@ -85,6 +128,7 @@ class PagerDutyPager:
         self._client = client
         self._users: dict[str, str] = {}  # email (casefolded) -> user id
         self._priorities: dict[str, str] | None = None  # name (casefolded) -> priority id
+        self._clock = clock or SystemClock()  # `until` of the incident list
 
     def close(self) -> None:
         self._client.close()
@@ -126,9 +170,38 @@ class PagerDutyPager:
         )
 
     def add_note(self, incident_id: str, text: str) -> None:
-        self._call(
-            "POST", f"/incidents/{quote(incident_id, safe='')}/notes", json={"note": {"content": text}}
-        )
+        self._call("POST", f"{_incident_path(incident_id)}/notes", json={"note": {"content": text}})
+
+    def has_note(self, incident_id: str, text: str) -> bool:
+        notes = self._call("GET", f"{_incident_path(incident_id)}/notes").get("notes") or []
+        return any(_same_text(str(note.get("content") or ""), text) for note in notes)
+
+    def incidents(self, service_ids: Collection[str], *, since: datetime) -> list[IncidentStatus]:
+        services = sorted(set(service_ids))
+        found: dict[str, IncidentStatus] = {}
+        if services:
+            until = self._clock.now() + UNTIL_MARGIN
+            for incident in self._list_incidents(services, since.astimezone(UTC), until):
+                found[str(incident["id"])] = incident_status(incident)
+        return list(found.values())
+
+    def incident(self, incident_id: str) -> IncidentStatus:
+        return incident_status(self._call("GET", _incident_path(incident_id))["incident"])
+
+    def resolve(self, incident_id: str) -> None:
+        try:
+            self._update(incident_id, status="resolved")
+        except Rejected:
+            # PagerDuty refuses to resolve a resolved incident: what was wanted is already so.
+            if not self._already(incident_id, lambda incident: incident.status == "resolved"):
+                raise
+
+    def raise_urgency(self, incident_id: str) -> None:
+        try:
+            self._update(incident_id, urgency="high")
+        except Rejected:
+            if not self._already(incident_id, lambda incident: incident.urgency == "high"):
+                raise
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return incident_payload(
@@ -136,6 +209,48 @@ class PagerDutyPager:
             user_id=f"<looked up: {escalation.owner.engineer}>",
             priority_id=f"<looked up: {self.settings.priority}>",
         )
+
+    def _already(self, incident_id: str, wanted: Callable[[IncidentStatus], bool]) -> bool:
+        """Whether the incident is already as a refused update wanted it (False when that cannot be read)."""
+        try:
+            return wanted(self.incident(incident_id))
+        except IntegrationError:
+            return False
+
+    def _update(self, incident_id: str, **changes: str) -> None:
+        body = {"incident": {"type": "incident_reference", **changes}}
+        self._call("PUT", _incident_path(incident_id), json=body)
+
+    def _list_incidents(
+        self, services: list[str], since: datetime, until: datetime
+    ) -> Iterator[dict[str, Any]]:
+        """Every incident of `services` created in [since, until), window by window, 100 a request.
+
+        A window whose incidents go deeper than PagerDuty pages is halved and read again (the
+        caller keeps each incident once).
+        """
+        pending = deque(windows(since, until))
+        while pending:
+            start, end = pending.popleft()
+            params: dict[str, Any] = {
+                "service_ids[]": services,
+                "statuses[]": list(STATUSES),
+                "since": _iso(start),
+                "until": _iso(end),
+                "time_zone": "UTC",
+                "limit": PAGE_SIZE,
+            }
+            offset, more = 0, True
+            while more:
+                if offset + PAGE_SIZE > self.offset_limit and end - start > timedelta(seconds=2):
+                    middle = start + (end - start) / 2
+                    pending.extendleft([(middle, end), (start, middle)])
+                    break
+                body = self._call("GET", "/incidents", params={**params, "offset": offset})
+                page = body.get("incidents") or []
+                yield from page
+                offset += len(page)
+                more = bool(body.get("more")) and bool(page)
 
     def _user_id(self, email: str) -> str | None:
         """The PagerDuty user whose email is exactly `email` (any case); found users are remembered."""
@@ -230,6 +345,34 @@ def _message(response: httpx2.Response) -> str:
     message = str(error.get("message") or response.reason_phrase)
     errors = "; ".join(str(e) for e in error.get("errors") or [])
     return f"{message}: {errors}" if errors else message
+
+
+def _incident_path(incident_id: str) -> str:
+    return f"/incidents/{quote(incident_id, safe='')}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time(value: Any) -> datetime | None:
+    """A PagerDuty timestamp (ISO 8601) as an aware datetime; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _same_text(stored: str, sent: str) -> bool:
+    """Whether a note PagerDuty shows is the text we sent (line endings and outer blanks aside)."""
+
+    def normal(value: str) -> str:
+        return value.replace("\r\n", "\n").strip()
+
+    return normal(stored) == normal(sent)
 
 
 def _maybe_sent(cause: httpx2.TransportError) -> bool:

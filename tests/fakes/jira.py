@@ -74,6 +74,8 @@ class FakeJira(FakeServer):
         self._next_link = 10000
         self.search_lag = False
         """True: new issues stay out of `/search/jql` until `reindex()` or `reconcileIssues` names them."""
+        self.page_limit: int | None = None
+        """At most this many issues per search page, whatever `maxResults` asks (Jira may give fewer)."""
         self._unindexed: set[str] = set()
         self._routes = self._route_table()
 
@@ -135,6 +137,14 @@ class FakeJira(FakeServer):
             if found is None:
                 raise KeyError(key)
             move(found, status_named(status_name), resolution=None, now=self._now())
+
+    def add_comment(self, key: str, body: str) -> None:
+        """Comment on the issue as a person would (or as Jira Cloud renders a comment back to wiki markup)."""
+        with self._lock:
+            found = self._find(key)
+            if found is None:
+                raise KeyError(key)
+            found.comments.append(JiraComment(self._new_id(), body, self._now()))
 
     def reindex(self) -> None:
         """Let search see every issue (ends the `search_lag` of issues filed so far)."""
@@ -314,10 +324,14 @@ class FakeJira(FakeServer):
     def _search_jql(self, request: Recorded, match: Any) -> Reply:
         if not self.cloud:
             return self._not_found(request)
-        return search_jql(self._issues, request, self._render(), hidden=self._unindexed)
+        return search_jql(
+            self._issues, request, self._render(), hidden=self._unindexed, page_limit=self.page_limit
+        )
 
     def _search(self, request: Recorded, match: Any) -> Reply:
-        return error(410, REMOVED) if self.cloud else search(self._issues, request, self._render())
+        if self.cloud:
+            return error(410, REMOVED)
+        return search(self._issues, request, self._render(), page_limit=self.page_limit)
 
     def _applinks(self, request: Recorded, match: Any) -> Reply:
         return error(403, "You do not have the permission to see the specified application links.")

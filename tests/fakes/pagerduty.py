@@ -3,7 +3,9 @@
 Users (searchable with `query`), priorities, and incidents with PagerDuty's rules: writes need a
 `From` header naming a user of the account, one assignee at most, and a second open incident
 with the same `incident_key` on a service is refused with 400. Lists page with
-`limit`/`offset`/`more` (and `total` on request). Auth is `Authorization: Token token=KEY`.
+`limit`/`offset`/`more` (and `total` on request) up to offset+limit 10,000, as PagerDuty allows;
+`GET /incidents` covers at most 6 months between `since` and `until` (a wider range is a 400).
+Auth is `Authorization: Token token=KEY`.
 `rate_limit` answers 429 the way PagerDuty does: `ratelimit-*` headers and no `Retry-After`.
 """
 
@@ -34,6 +36,8 @@ from tests.fakes.world import (
 
 JSON = "application/json; charset=utf-8"
 DEFAULT_WINDOW = timedelta(days=30)  # what GET /incidents covers without since/until or date_range=all
+LONGEST_WINDOW = timedelta(days=180)  # "Maximum range is 6 months"; a wider since/until is refused
+OFFSET_LIMIT = 10_000  # classic pagination stops here: "Offset+limit exceeds maximum allowed value of 10000"
 ID = r"(?P<id>[^/]+)"
 
 
@@ -52,6 +56,14 @@ def _page(request: Recorded, key: str, items: Sequence[dict[str, Any]]) -> Reply
     """One page of a classic-paginated list."""
     limit = min(max(int(request.param("limit") or 25), 1), 100)
     offset = max(int(request.param("offset") or 0), 0)
+    if offset + limit > OFFSET_LIMIT:
+        return _error(
+            400,
+            "Arguments Caused Error",
+            f"Offset+limit exceeds maximum allowed value of {OFFSET_LIMIT}. Please try to refine your"
+            " search to reduce the returned set of records below this number, like adding a date range.",
+            code=2002,
+        )
     wants_total = (request.param("total") or "false").lower() == "true"
     chosen = list(items[offset : offset + limit])
     return json_reply(
@@ -126,6 +138,23 @@ class FakePagerDuty(FakeServer):
     def incidents(self) -> list[PdIncident]:
         with self._lock:
             return copy.deepcopy(self._incidents)
+
+    def trigger(self, service_id: str, incident_key: str | None = None, *, title: str = "An alert") -> str:
+        """Open an incident on the service as its monitoring would (assigned by escalation policy); its id."""
+        with self._lock:
+            service = self.services[service_id]
+            number = len(self._incidents) + 1
+            incident = PdIncident(
+                id=f"Q{number:04d}ACMEINC",
+                number=number,
+                title=title,
+                service=service,
+                created_at=self._now(),
+                incident_key=incident_key,
+                assignee_ids=[self.escalation_policies[service.escalation_policy].on_call],
+            )
+            self._incidents.append(incident)
+            return incident.id
 
     def acknowledge(self, incident_id: str, by_user_id: str) -> None:
         """The engineer acknowledges the page (as from the phone app)."""
@@ -218,7 +247,10 @@ class FakePagerDuty(FakeServer):
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
         until = moment("until", now + timedelta(seconds=1))
-        return moment("since", until - DEFAULT_WINDOW), until
+        since = moment("since", until - DEFAULT_WINDOW)
+        if until - since > LONGEST_WINDOW:
+            raise Invalid("The date range between since and until cannot exceed 6 months")
+        return since, until
 
     def _create(self, request: Recorded, match: Any) -> Reply:
         self._requester(request)

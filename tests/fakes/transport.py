@@ -39,6 +39,9 @@ class LoopbackServer(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = super().get_request()
+        # An answer leaves as two writes (headers, then body): without this, Nagle holds the body
+        # back until the client's delayed ACK, about 40 ms, and the fakes would not answer at once.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.context is not None:  # the handshake happens in the connection's own thread
             sock = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         with self.connections_lock:

@@ -10,14 +10,14 @@ import pytest
 from pydantic import SecretStr
 
 from integrator.adapters.dryrun import DryRunTracker
-from integrator.adapters.jira import JiraTracker, escape_wiki, jql_string
+from integrator.adapters.jira import JiraTracker, escape_wiki, jql_string, unescape_wiki
 from integrator.errors import Rejected, Unavailable
-from integrator.model import Ticket
+from integrator.model import IssueStatus, Ticket
 from integrator.retrying import RetryPolicy
 from integrator.settings import JiraSettings
 from tests.builders import make_escalation, make_owner, make_report, make_team
 from tests.fakes import Delay, Drop, FakeJira, Status
-from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, JIRA_PAT
+from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, JIRA_PAT, WORKFLOW_WITHOUT_DONE, Transition
 
 Connect = Callable[..., JiraTracker]
 CREATE = r"/rest/api/2/issue"
@@ -273,12 +273,12 @@ def test_repeating_a_remote_link_keeps_one_link(fake_jira: FakeJira, tracker: Ji
     assert fake_jira.requests_to("GET", "/rest/applinks/.*") == []
 
 
-def test_a_comment_is_added_as_written(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+def test_a_comment_is_escaped_so_that_it_shows_as_written(fake_jira: FakeJira, tracker: JiraTracker) -> None:
     ticket = tracker.file(make_escalation())
 
     tracker.comment(ticket.key, "Paged *alice* at 15:00 UTC")
 
-    assert [c.body for c in fake_jira.issue(ticket.key).comments] == ["Paged *alice* at 15:00 UTC"]
+    assert [c.body for c in fake_jira.issue(ticket.key).comments] == ["Paged \\*alice\\* at 15:00 UTC"]
 
 
 def test_cloud_finds_the_ticket_by_label_with_search_jql(fake_jira: FakeJira, tracker: JiraTracker) -> None:
@@ -321,3 +321,307 @@ def test_the_dry_run_plan_is_exactly_the_fields_filed(fake_jira: FakeJira, track
     assert created_fields(fake_jira) == plan
     assert tracker.plan(escalation) == plan
     assert DryRunTracker(JiraSettings()).file(escalation) == Ticket(key="DRY-RUN", url="")
+
+
+# -- the status sync: comments, statuses, transitions by category --------------------------------
+
+SEARCH_JQL = r"/rest/api/2/search/jql"
+SEARCH = r"/rest/api/2/search"
+TRANSITIONS = r"/rest/api/2/issue/[^/]+/transitions"
+
+
+def file_issues(fake: FakeJira, count: int, project: str = "ING") -> list[str]:
+    """`count` issues filed straight into the fake, as people would have; their keys in order."""
+    fields = {"project": {"key": project}, "summary": "A P1", "issuetype": {"name": "Bug"}}
+    return [fake.create_issue(fields).key for _ in range(count)]
+
+
+@pytest.fixture(params=["Cloud", "Data Center"])
+def jira_of_either_kind(
+    request: pytest.FixtureRequest, fake_jira: FakeJira, fake_jira_server: FakeJira
+) -> Iterator[tuple[FakeJira, JiraTracker]]:
+    """The fake Jira Cloud (API token) and the fake Data Center (PAT), each with its tracker."""
+    if request.param == "Cloud":
+        fake, settings = fake_jira, cloud_settings(fake_jira.url)
+    else:
+        fake = fake_jira_server
+        settings = JiraSettings(url=fake.url, pat=SecretStr(JIRA_PAT), timeout_seconds=5.0)
+    tracker = JiraTracker(settings)
+    yield fake, tracker
+    tracker.close()
+
+
+def searches(fake: FakeJira) -> list[Any]:
+    return fake.requests_to("GET", SEARCH_JQL if fake.cloud else SEARCH)
+
+
+def test_statuses_of_250_issues_take_three_searches_of_100_keys(
+    jira_of_either_kind: tuple[FakeJira, JiraTracker],
+) -> None:
+    fake, tracker = jira_of_either_kind
+    keys = file_issues(fake, 250)
+    fake.set_status("ING-7", "In Progress")
+    fake.set_status("ING-201", "Done")
+
+    found = {status.key: status for status in tracker.statuses(keys)}
+
+    assert set(found) == set(keys)
+    assert found["ING-1"] == IssueStatus("ING-1", "To Do", "new")
+    assert found["ING-7"] == IssueStatus("ING-7", "In Progress", "indeterminate")
+    assert found["ING-201"] == IssueStatus("ING-201", "Done", "done", resolution="Done")
+    sent = searches(fake)
+    assert len(sent) == 3
+    assert [s.param("jql").count('"ING-') for s in sent] == [100, 100, 50]
+    assert sent[0].param("jql").startswith('key in ("ING-1", "ING-2", ')
+    assert all(
+        s.params("fields") == ["status", "resolution"] and s.param("maxResults") == "100" for s in sent
+    )
+    unwanted = SEARCH if fake.cloud else SEARCH_JQL
+    assert fake.requests_to("GET", unwanted) == []
+
+
+def test_a_batch_jira_answers_in_smaller_pages_is_read_to_its_end(
+    jira_of_either_kind: tuple[FakeJira, JiraTracker],
+) -> None:
+    fake, tracker = jira_of_either_kind
+    keys = file_issues(fake, 100)
+    fake.page_limit = 40  # Jira may give fewer issues than maxResults asks for
+
+    found = tracker.statuses(keys)
+
+    assert [s.key for s in found] == keys
+    sent = searches(fake)
+    assert len(sent) == 3
+    if fake.cloud:
+        assert [s.param("nextPageToken") is None for s in sent] == [True, False, False]
+    else:
+        assert [s.param("startAt") for s in sent] == ["0", "40", "80"]
+
+
+def test_a_key_jira_does_not_know_leaves_the_rest_of_its_batch_synced(
+    jira_of_either_kind: tuple[FakeJira, JiraTracker],
+) -> None:
+    fake, tracker = jira_of_either_kind
+    file_issues(fake, 2)
+
+    found = tracker.statuses(["ING-1", "ING-404", "NOPE-1", "ING-2"])
+
+    assert [s.key for s in found] == ["ING-1", "ING-2"]
+    sent = searches(fake)
+    if fake.cloud:  # Cloud refuses the query naming them; it is asked again without them
+        assert [s.param("jql") for s in sent] == [
+            'key in ("ING-1", "ING-404", "NOPE-1", "ING-2")',
+            'key in ("ING-1", "ING-2")',
+        ]
+    else:  # Data Center is asked to warn instead of refusing
+        assert len(sent) == 1
+        assert sent[0].param("validateQuery") == "False"
+
+
+def test_a_batch_of_only_unknown_keys_finds_nothing(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    assert tracker.statuses(["ING-404", "ING-405"]) == []
+    assert tracker.statuses([]) == []
+    assert len(fake_jira.requests_to("GET", SEARCH_JQL)) == 1
+
+
+def test_a_key_cannot_change_the_status_query(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    file_issues(fake_jira, 2)
+
+    found = tracker.statuses(['ING-1") OR project = ING OR key in ("ING-2', "ING-1"])
+
+    assert [s.key for s in found] == ["ING-1"]
+    first = fake_jira.requests_to("GET", SEARCH_JQL)[0].param("jql")
+    assert first == 'key in ("ING-1\\") OR project = ING OR key in (\\"ING-2", "ING-1")'
+
+
+def test_a_search_refused_for_another_reason_is_rejected(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    file_issues(fake_jira, 1)
+    refusal = b'{"errorMessages": ["Field \'key\' does not exist or you do not have permission."]}'
+    fake_jira.faults.add("GET", SEARCH_JQL, Status(400, {"Content-Type": "application/json"}, refusal))
+
+    with pytest.raises(Rejected, match="does not exist or you do not have permission"):
+        tracker.statuses(["ING-1"])
+
+
+def test_a_rate_limited_status_search_is_unavailable_with_jiras_wait(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    keys = file_issues(fake_jira, 1)
+    fake_jira.faults.add("GET", SEARCH_JQL, Status(429, {"Retry-After": "7"}))
+
+    with pytest.raises(Unavailable, match="429") as raised:
+        tracker.statuses(keys)
+
+    assert raised.value.retry_after == 7.0
+    assert len(fake_jira.requests_to("GET", SEARCH_JQL)) == 1  # the client retried nothing
+
+
+def test_a_slow_search_times_out_as_unavailable(fake_jira: FakeJira, connect: Connect) -> None:
+    keys = file_issues(fake_jira, 1)
+    fake_jira.faults.add("GET", SEARCH_JQL, Delay(3))
+
+    with pytest.raises(Unavailable):
+        connect(timeout_seconds=0.3).statuses(keys)
+
+
+def test_one_status_is_one_get_of_status_and_resolution(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    file_issues(fake_jira, 1)
+    fake_jira.set_status("ING-1", "Done")
+
+    status = tracker.status("ING-1")
+
+    assert status == IssueStatus("ING-1", "Done", "done", resolution="Done")
+    (read,) = fake_jira.requests_to("GET", r"/rest/api/2/issue/ING-1")
+    assert read.param("fields") == "status,resolution"
+
+
+def test_the_status_of_an_issue_jira_does_not_know_is_rejected(tracker: JiraTracker) -> None:
+    with pytest.raises(Rejected, match="404"):
+        tracker.status("ING-404")
+
+
+def test_the_status_of_a_jira_answering_503_is_unavailable(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    file_issues(fake_jira, 1)
+    fake_jira.faults.add("GET", r"/rest/api/2/issue/ING-1", Status(503))
+
+    with pytest.raises(Unavailable, match="503"):
+        tracker.status("ING-1")
+
+
+def test_moves_an_issue_by_the_transition_into_the_category_sending_its_id_as_a_string(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    file_issues(fake_jira, 1)
+
+    moved = tracker.transition_to("ING-1", "indeterminate")
+
+    assert moved == IssueStatus("ING-1", "In Progress", "indeterminate")
+    assert fake_jira.issue("ING-1").status.name == "In Progress"
+    (posted,) = fake_jira.requests_to("POST", TRANSITIONS)
+    assert posted.json == {"transition": {"id": "21"}}
+
+
+def test_the_transition_is_chosen_by_its_target_category_never_by_its_name(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    fake_jira.workflows["ING"] = (
+        Transition("11", "Reopen", "To Do"),
+        Transition("51", "Done", "In Progress"),  # named "Done", but leads to an In Progress status
+        Transition("61", "Ship it", "Done"),
+    )
+    file_issues(fake_jira, 1)
+
+    moved = tracker.transition_to("ING-1", "done")
+
+    assert moved == IssueStatus("ING-1", "Done", "done", resolution="Done")
+    assert [r.json for r in fake_jira.requests_to("POST", TRANSITIONS)] == [{"transition": {"id": "61"}}]
+
+
+def test_an_issue_already_in_the_category_is_not_moved(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    file_issues(fake_jira, 1)
+    fake_jira.set_status("ING-1", "Done")
+
+    status = tracker.transition_to("ING-1", "done")
+
+    assert status.category == "done"
+    assert fake_jira.requests_to("*", TRANSITIONS) == []
+
+
+def test_a_workflow_without_a_way_into_the_category_is_rejected_naming_project_issue_and_status(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    fake_jira.workflows["ING"] = WORKFLOW_WITHOUT_DONE
+    file_issues(fake_jira, 1)
+
+    with pytest.raises(Rejected) as raised:
+        tracker.transition_to("ING-1", "done")
+
+    assert (
+        raised.value.message
+        == "ING-1: project ING's workflow has no transition from 'To Do' to a Done status"
+    )
+    assert fake_jira.requests_to("POST", TRANSITIONS) == []
+    assert fake_jira.issue("ING-1").status.name == "To Do"
+
+
+def test_a_transition_refused_with_503_is_unavailable(fake_jira: FakeJira, tracker: JiraTracker) -> None:
+    file_issues(fake_jira, 1)
+    fake_jira.faults.add("POST", TRANSITIONS, Status(503))
+
+    with pytest.raises(Unavailable, match="503"):
+        tracker.transition_to("ING-1", "done")
+
+    assert fake_jira.issue("ING-1").status.name == "To Do"
+
+
+def test_a_transition_jira_refuses_is_rejected_with_its_reason(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    file_issues(fake_jira, 1)
+    refusal = b'{"errorMessages": [], "errors": {"resolution": "Resolution is required."}}'
+    fake_jira.faults.add("POST", TRANSITIONS, Status(400, {"Content-Type": "application/json"}, refusal))
+
+    with pytest.raises(Rejected, match="resolution: Resolution is required"):
+        tracker.transition_to("ING-1", "done")
+
+
+def test_data_center_moves_by_category_too(fake_jira_server: FakeJira) -> None:
+    file_issues(fake_jira_server, 1)
+    tracker = JiraTracker(JiraSettings(url=fake_jira_server.url, pat=SecretStr(JIRA_PAT), timeout_seconds=5))
+    try:
+        moved = tracker.transition_to("ING-1", "done")
+    finally:
+        tracker.close()
+
+    assert moved.category == "done"
+    assert fake_jira_server.issue("ING-1").status.name == "Done"
+
+
+def test_a_comment_is_found_again_after_a_lost_reply_as_it_was_posted(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    file_issues(fake_jira, 1)
+    text = "Acknowledged in PagerDuty by Alice Moreau at 2026-11-28 15:05 UTC [x|y] *ok*"
+
+    assert not tracker.has_comment("ING-1", text)
+    tracker.comment("ING-1", text)
+
+    assert tracker.has_comment("ING-1", text)
+    assert not tracker.has_comment("ING-1", "Acknowledged in PagerDuty by Bob Nguyen")
+
+
+def test_a_comment_jira_shows_back_with_other_escapes_still_counts(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    file_issues(fake_jira, 1)
+    # Jira Cloud keeps comments in its own format and renders them back to wiki markup its own way.
+    fake_jira.add_comment("ING-1", "Acknowledged by Alice at 2026-11-28 15:05 UTC \\(R&D\\)\r\n")
+
+    assert tracker.has_comment("ING-1", "Acknowledged by Alice at 2026-11-28 15:05 UTC (R&D)")
+
+
+def test_looking_for_a_comment_reads_every_page_of_comments(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    file_issues(fake_jira, 1)
+    for n in range(149):
+        fake_jira.add_comment("ING-1", f"comment {n}")
+    tracker.comment("ING-1", "the last one")
+
+    assert tracker.has_comment("ING-1", "the last one")
+    reads = fake_jira.requests_to("GET", r"/rest/api/2/issue/ING-1/comment")
+    assert [r.param("startAt") for r in reads] == ["0", "100"]
+
+
+def test_unescaping_wiki_markup_gives_back_the_text_escaped() -> None:
+    for text in ("C:\\app\\x.py \\\\ R&D (y) :D", "h1. Title\n  bq. quote\n# one", "&#92; &amp; *b* {x}"):
+        assert unescape_wiki(escape_wiki(text)) == text
+
+
+def test_the_dry_run_tracker_reads_nothing_and_moves_nothing() -> None:
+    dry = DryRunTracker(JiraSettings())
+
+    assert dry.statuses(["ING-1"]) == []
+    assert dry.status("ING-1") == IssueStatus("ING-1", "dry-run", "dry-run")
+    assert dry.transition_to("ING-1", "done") == IssueStatus("ING-1", "dry-run", "dry-run")
+    assert not dry.has_comment("ING-1", "x")

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx2
 import pytest
 from pydantic import SecretStr
 
 from integrator.adapters.dryrun import DryRunPager
 from integrator.adapters.pagerduty import PagerDutyPager
 from integrator.errors import ConfigError, Rejected, Unavailable
-from integrator.model import Escalation
+from integrator.model import Escalation, IncidentStatus
 from integrator.retrying import RetryPolicy
 from integrator.settings import PagerDutySettings
 from tests.builders import make_escalation, make_owner, make_report, make_team
 from tests.fakes import Delay, Drop, FakePagerDuty, Status
-from tests.fakes.world import ALICE, PD_API_KEY, PD_FROM
+from tests.fakes.world import ALICE, BOB, PD_API_KEY, PD_FROM
+from tests.support import FakeClock
 
 Connect = Callable[..., PagerDutyPager]
 
@@ -301,3 +305,236 @@ def test_a_dry_run_page_sends_nothing_and_says_who_would_have_been_paged() -> No
         "dry-run: nothing was sent to PagerDuty;"
         " would page alice@acme.example on service PING001 with priority P1"
     )
+
+
+# -- the status sync: notes, incidents, resolving, urgency -----------------------------------------
+
+LIST = "/incidents"
+ONE = r"/incidents/[^/]+"
+
+
+def trigger_many(fake: FakePagerDuty, count: int, service_id: str = "PING001") -> list[str]:
+    """`count` incidents opened on the service by its monitoring, keyed esc-0000, esc-0001, ..."""
+    return [fake.trigger(service_id, f"esc-{n:04d}") for n in range(count)]
+
+
+def test_a_note_is_found_again_after_a_lost_reply(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    incident = pager.page(make_escalation()).incident_id
+    note = "Jira P1: ING-1 https://jira.acme.example/browse/ING-1"
+
+    assert not pager.has_note(incident, note)
+    pager.add_note(incident, note)
+
+    assert pager.has_note(incident, note)
+    assert not pager.has_note(incident, "Jira P1: ING-2")
+    assert len(fake_pagerduty.requests_to("GET", rf"/incidents/{incident}/notes")) == 3
+
+
+def test_incidents_of_250_pages_take_three_list_requests_of_100(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    ids = trigger_many(fake_pagerduty, 200) + trigger_many(fake_pagerduty, 50, "PQRY001")
+    trigger_many(fake_pagerduty, 5, "PAUTH01")  # another team's: not asked for
+    before = len(fake_pagerduty.requests)
+
+    found = pager.incidents(["PING001", "PQRY001"], since=datetime.now(UTC) - timedelta(hours=1))
+
+    assert sorted(i.incident_id for i in found) == sorted(ids)
+    listed = fake_pagerduty.requests[before:]
+    assert [(r.method, r.path, r.param("offset")) for r in listed] == [
+        ("GET", LIST, "0"),
+        ("GET", LIST, "100"),
+        ("GET", LIST, "200"),
+    ]
+    first = listed[0]
+    assert first.params("service_ids[]") == ["PING001", "PQRY001"]
+    assert first.params("statuses[]") == ["triggered", "acknowledged", "resolved"]
+    assert first.param("limit") == "100"
+    assert first.param("since") is not None
+    assert first.param("until") is not None
+
+
+def test_incidents_tell_who_acknowledged_when_and_who_resolved(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    acknowledged, resolved, by_service, untouched = trigger_many(fake_pagerduty, 4)
+    fake_pagerduty.acknowledge(acknowledged, ALICE.id)
+    fake_pagerduty.acknowledge(resolved, ALICE.id)
+    fake_pagerduty.resolve(resolved, BOB.id)
+    fake_pagerduty.resolve(by_service)
+
+    found = {
+        i.incident_id: i for i in pager.incidents(["PING001"], since=datetime.now(UTC) - timedelta(hours=1))
+    }
+
+    seen = found[acknowledged]
+    assert (seen.status, seen.acknowledged_by, seen.resolved_by) == ("acknowledged", ALICE.name, None)
+    assert seen.acknowledged_at is not None
+    assert abs(seen.acknowledged_at - datetime.now(UTC)) < timedelta(minutes=1)
+    assert (seen.incident_key, seen.urgency) == ("esc-0000", "high")
+    assert (found[resolved].status, found[resolved].resolved_by) == ("resolved", BOB.name)
+    assert found[by_service].resolved_by == "ingest-api"  # resolved by the service itself
+    assert found[untouched] == IncidentStatus(
+        untouched, "esc-0003", "triggered", "high", updated_at=found[untouched].updated_at
+    )
+    assert pager.incident(acknowledged) == seen
+
+
+@contextmanager
+def pagerduty_at(clock: FakeClock) -> Iterator[tuple[FakePagerDuty, PagerDutyPager]]:
+    """A fake PagerDuty and a pager that both tell time by `clock`; the contract is checked at the end."""
+    with FakePagerDuty(clock=clock.now) as fake:
+        pager = PagerDutyPager(settings_for(fake), verify=str(fake.ca_file), clock=clock)
+        try:
+            yield fake, pager
+        finally:
+            pager.close()
+        assert not fake.violation_report(), fake.violation_report()
+
+
+def moment(value: str | None) -> datetime:
+    return datetime.fromisoformat(value or "")
+
+
+def test_incidents_older_than_pagerdutys_longest_range_are_read_window_by_window() -> None:
+    clock = FakeClock(datetime.now(UTC) - timedelta(days=200))
+    with pagerduty_at(clock) as (fake, pager):
+        old = fake.trigger("PING001", "old")
+        clock.advance(days=120)
+        newer = fake.trigger("PING001", "newer")
+        clock.advance(days=80)
+        since = clock.now() - timedelta(days=201)
+
+        found = pager.incidents(["PING001"], since=since)
+
+        listed = fake.requests_to("GET", LIST)
+
+    assert sorted(i.incident_id for i in found) == sorted([old, newer])
+    assert len(listed) == 3  # 201 days: 90 + 90 + 21, each within the 6 months PagerDuty allows
+    spans = [(moment(r.param("since")), moment(r.param("until"))) for r in listed]
+    assert all(until - since <= timedelta(days=90) for since, until in spans)
+    assert spans[0][0] == since.replace(microsecond=0)
+    assert [a[1] for a in spans[:-1]] == [b[0] for b in spans[1:]]  # no gap between windows
+
+
+def test_a_window_deeper_than_pagerduty_pages_is_halved_and_read_again() -> None:
+    clock = FakeClock(datetime.now(UTC) - timedelta(days=1))
+    since = clock.now()
+    with pagerduty_at(clock) as (fake, pager):
+        ids = []
+        for n in range(150):
+            clock.advance(minutes=1)
+            ids.append(fake.trigger("PING001", f"esc-{n}"))
+        pager.offset_limit = 100  # PagerDuty's is 10,000; 150 incidents stand in for 10,050
+
+        found = pager.incidents(["PING001"], since=since)
+
+        listed = fake.requests_to("GET", LIST)
+
+    assert sorted(i.incident_id for i in found) == sorted(ids)
+    assert [r.param("offset") for r in listed] == ["0", "0", "0"]  # never past the limit
+    assert len({(r.param("since"), r.param("until")) for r in listed}) == 3  # the window, then its halves
+
+
+def test_incidents_of_no_services_cost_no_request(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    assert pager.incidents([], since=datetime.now(UTC) - timedelta(days=1)) == []
+    assert fake_pagerduty.requests == []
+
+
+def test_a_rate_limited_incident_list_is_unavailable_with_pagerdutys_reset(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    fake_pagerduty.rate_limit(1, reset_seconds=4)
+
+    with pytest.raises(Unavailable, match="429") as raised:
+        pager.incidents(["PING001"], since=datetime.now(UTC) - timedelta(days=1))
+
+    assert raised.value.retry_after == 4.0
+    assert len(fake_pagerduty.requests) == 1
+
+
+def test_one_incident_is_one_get(fake_pagerduty: FakePagerDuty, pager: PagerDutyPager) -> None:
+    incident = pager.page(make_escalation()).incident_id
+    before = len(fake_pagerduty.requests)
+
+    status = pager.incident(incident)
+
+    assert (status.incident_id, status.status, status.incident_key) == (incident, "triggered", "e5c0ffee1234")
+    assert [(r.method, r.path) for r in fake_pagerduty.requests[before:]] == [
+        ("GET", f"/incidents/{incident}")
+    ]
+
+
+def test_an_unknown_incident_is_rejected(pager: PagerDutyPager) -> None:
+    with pytest.raises(Rejected, match="404"):
+        pager.incident("QNOSUCH")
+
+
+def test_resolving_puts_the_status_as_the_integrator_user_and_again_is_fine(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    incident = pager.page(make_escalation()).incident_id
+
+    pager.resolve(incident)
+    pager.resolve(incident)
+
+    assert fake_pagerduty.incident(incident).status == "resolved"
+    first = fake_pagerduty.requests_to("PUT", ONE)[0]
+    assert first.json == {"incident": {"type": "incident_reference", "status": "resolved"}}
+    assert first.headers["from"] == PD_FROM
+
+
+def test_resolving_an_incident_pagerduty_refuses_for_another_reason_is_rejected(
+    fake_pagerduty: FakePagerDuty, connect: Connect
+) -> None:
+    incident = connect().page(make_escalation()).incident_id
+
+    with pytest.raises(Rejected, match="was not found in this account"):
+        connect(from_email="mallory@evil.example").resolve(incident)
+
+    assert fake_pagerduty.incident(incident).status == "triggered"
+
+
+def test_resolving_while_pagerduty_answers_503_is_unavailable(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    incident = pager.page(make_escalation()).incident_id
+    fake_pagerduty.faults.add("PUT", ONE, Status(503))
+
+    with pytest.raises(Unavailable, match="503"):
+        pager.resolve(incident)
+
+    assert fake_pagerduty.incident(incident).status == "triggered"
+
+
+def test_urgency_is_raised_back_to_high(fake_pagerduty: FakePagerDuty, pager: PagerDutyPager) -> None:
+    incident = pager.page(make_escalation()).incident_id
+    lower = {"incident": {"type": "incident_reference", "urgency": "low"}}
+    with httpx2.Client(verify=fake_pagerduty.client_ssl_context()) as client:
+        client.put(
+            f"{fake_pagerduty.url}/incidents/{incident}",
+            json=lower,
+            headers={"Authorization": f"Token token={PD_API_KEY}", "From": BOB.email},
+        ).raise_for_status()
+    assert fake_pagerduty.incident(incident).urgency == "low"
+
+    pager.raise_urgency(incident)
+
+    assert fake_pagerduty.incident(incident).urgency == "high"
+    assert fake_pagerduty.requests_to("PUT", ONE)[-1].json == {
+        "incident": {"type": "incident_reference", "urgency": "high"}
+    }
+
+
+def test_the_dry_run_pager_reads_nothing_and_changes_nothing() -> None:
+    dry = DryRunPager(PagerDutySettings())
+
+    assert dry.incidents(["PING001"], since=datetime.now(UTC)) == []
+    assert dry.incident("Q1") == IncidentStatus("Q1", None, "dry-run", "dry-run")
+    assert not dry.has_note("Q1", "x")
+    dry.resolve("Q1")
+    dry.raise_urgency("Q1")

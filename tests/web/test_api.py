@@ -24,7 +24,7 @@ def test_a_report_is_stored_paged_at_once_and_answered_201_with_the_escalation(
     assert body["owner"]["line"] == 4
     assert body["pagerduty"]["incident_id"] == "P1"
     assert {e["kind"]: e["state"] for e in body["effects"]}["page"] == "done"
-    assert list(world.pager.incidents) == [body["id"]]
+    assert list(world.pager.pages) == [body["id"]]
 
 
 def test_the_ticket_and_the_cross_link_follow_in_the_background(

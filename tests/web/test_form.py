@@ -84,7 +84,7 @@ def test_a_pasted_stack_trace_pages_the_owner_and_lands_on_the_escalation_page(
     )
     assert 'href="https://pd.example/i"' in page
     assert effect_state(page, "page") == "delivered"
-    assert world.pager.incidents
+    assert world.pager.pages
 
 
 def test_the_escalation_page_shows_the_ticket_link_once_filed_and_stops_refreshing(
