@@ -24,6 +24,11 @@ from integrator.store import Store
 FIRST = (EffectKind.PAGE, EffectKind.TICKET, EffectKind.LINK)  # then the rest, in the order owed
 MAX_ATTEMPTS = 100  # with backoff capped at minutes, about a day of trying before an effect is failed
 
+# Effects whose outcome changes the escalation that later effects read (the page, the ticket).
+CHANGES_ESCALATION = frozenset(
+    {EffectKind.PAGE, EffectKind.TICKET, EffectKind.TRANSITION, EffectKind.RESOLVE}
+)
+
 # What must be delivered before an effect can run: the ticket before a comment, the page before a note.
 NEEDS: dict[EffectKind, tuple[EffectKind, ...]] = {
     EffectKind.LINK: (EffectKind.PAGE, EffectKind.TICKET),
@@ -64,9 +69,7 @@ class Dispatcher:
 
     def drive_due(self) -> int:
         """Run every effect that is due anywhere; returns how many escalations had one run."""
-        ids = dict.fromkeys(
-            escalation_id for escalation_id, _ in self.store.due_effects(now=self.clock.now())
-        )
+        ids = self.store.due_escalations(now=self.clock.now())
         return sum(self._drive(escalation_id, None)[1] for escalation_id in ids)
 
     def _drive(self, escalation_id: str, kinds: Collection[EffectKind] | None) -> tuple[Escalation, bool]:
@@ -79,7 +82,10 @@ class Dispatcher:
             ready = effect.state == EffectState.PENDING and self._ready(escalation, effect.kind)
             if ready and self._run(escalation, effect.id):
                 ran = True
-                escalation = self.store.get(escalation_id)
+                if effect.kind in CHANGES_ESCALATION:  # later effects need the page or ticket it made
+                    escalation = self.store.get(escalation_id)
+        if ran:
+            escalation = self.store.get(escalation_id)
         return escalation, ran
 
     def _ready(self, escalation: Escalation, kind: EffectKind) -> bool:

@@ -174,10 +174,15 @@ class Store:
                         pg_insert(leases)
                         .values(name=name, holder=holder, until=until)
                         .on_conflict_do_nothing(index_elements=["name"])
+                        .returning(leases.c.name)
                     )
-                    return inserted.rowcount == 1
+                    return inserted.first() is not None  # None: another worker inserted it first
             elif conn.execute(exists).first() is None:
-                conn.execute(insert(leases).values(name=name, holder=holder, until=until))
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(leases).values(name=name, holder=holder, until=until))
+                except IntegrityError:
+                    return False  # another worker created it a moment ago, and holds it
                 return True
             taken = conn.execute(
                 update(leases)
@@ -254,7 +259,11 @@ class Store:
         """These escalations (any order); ones that do not exist are left out."""
         return self._load(escalations.c.id.in_(list(ids)), limit=len(ids) or 1)
 
-    def due_effects(self, *, now: datetime, limit: int = 500) -> builtins.list[tuple[str, int]]:
+    def due_escalations(self, *, now: datetime) -> builtins.list[str]:
+        """Ids of escalations with a pending effect past its backoff and lease, oldest effect first."""
+        return list(dict.fromkeys(escalation_id for escalation_id, _ in self.due_effects(now=now)))
+
+    def due_effects(self, *, now: datetime, limit: int | None = None) -> builtins.list[tuple[str, int]]:
         """(escalation id, effect id) of pending effects past their backoff and lease, oldest first."""
         query = (
             select(effects.c.escalation_id, effects.c.id)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # escalations per status pull: Jira's page size for `key in (...)`
+LOAD_BATCH = 500  # escalations read from the store at a time
 PASS_LEASE = "sync-pass"  # noqa: S105 - a lease name, not a password
 MILESTONES = (("fix-50", 0.5), ("fix-75", 0.75))  # share of the fix window gone
 WATCHED_PD_STATES = ("triggered", "acknowledged", "resolved")  # not "dry-run", not unknown
@@ -231,7 +231,11 @@ class Syncer:
     holder: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def run_pass(self) -> PassSummary:
-        """Drive due effects, pull every open escalation's news in batches, apply it, drive again."""
+        """Drive due effects, pull every open escalation's news, apply it, drive again.
+
+        The pull is one batched read per system: the tracker searches `key in (...)` 100 keys at a
+        time, the pager lists the owning services' incidents since the oldest open escalation.
+        """
         driven = self.dispatcher.drive_due()
         now = self.clock.now()
         watched = changed = 0
@@ -241,8 +245,8 @@ class Syncer:
             try:
                 ids = self.store.open_ids()
                 watched = len(ids)
-                for batch in _chunks(ids, BATCH):
-                    changed += self._sync(self.store.load(batch), problems)
+                escalations = [e for batch in _chunks(ids, LOAD_BATCH) for e in self.store.load(batch)]
+                changed = self._sync(escalations, problems)
             finally:
                 self.store.release_lease(PASS_LEASE, holder=self.holder)
             driven += self.dispatcher.drive_due()

@@ -115,3 +115,27 @@ def test_migrating_twice_changes_nothing(database_url: str) -> None:
 @pytest.mark.parametrize("url", ["postgresql://u@h/db"])
 def test_a_plain_postgresql_url_uses_psycopg_3(url: str) -> None:
     assert connect(url).dialect.driver == "psycopg"
+
+
+def test_a_named_lease_has_one_holder_until_it_runs_out_or_is_released(
+    database_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    store = services_on(database_url, tmp_path, clock).store
+    now = clock.now()
+    until = now + timedelta(minutes=5)
+
+    assert store.take_lease("sync-pass", holder="a", now=now, until=until)
+    assert not store.take_lease("sync-pass", holder="b", now=now, until=until)
+    assert store.take_lease("sync-pass", holder="a", now=now, until=until)  # the holder renews
+    assert store.take_lease("sync-pass", holder="b", now=until, until=until + timedelta(minutes=5))
+    store.release_lease("sync-pass", holder="b")
+    assert store.take_lease("sync-pass", holder="a", now=until, until=until + timedelta(minutes=5))
+
+
+def test_a_webhook_delivery_is_remembered_once(database_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = services_on(database_url, tmp_path, clock).store
+
+    assert store.first_delivery("pagerduty:01ABC", now=clock.now())
+    assert not store.first_delivery("pagerduty:01ABC", now=clock.now())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from integrator.adapters.jira import JiraTracker
@@ -49,13 +51,25 @@ def worker(settings: Settings, jira: FakeJira, pagerduty: FakePagerDuty, mailer:
     )
 
 
-def test_two_workers_process_200_open_escalations_without_duplicates(
+@pytest.fixture
+def workers(
     database_url: str, tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty
-) -> None:
+) -> Iterator[tuple[Services, Services, RecordingMailer]]:
     settings = write_config(tmp_path, database_url=database_url)
     mailer = RecordingMailer()
-    first = worker(settings, fake_jira, fake_pagerduty, mailer)
-    second = worker(settings, fake_jira, fake_pagerduty, mailer)
+    pair = [worker(settings, fake_jira, fake_pagerduty, mailer) for _ in range(2)]
+    yield pair[0], pair[1], mailer
+    for services in pair:
+        services.dispatcher.pager.close()  # type: ignore[attr-defined]
+        services.dispatcher.tracker.close()  # type: ignore[attr-defined]
+        services.store.engine.dispose()
+
+
+@pytest.mark.timeout(300)  # 200 escalations through real clients and two workers: about a minute
+def test_two_workers_process_200_open_escalations_without_duplicates(
+    workers: tuple[Services, Services, RecordingMailer], fake_jira: FakeJira, fake_pagerduty: FakePagerDuty
+) -> None:
+    first, second, mailer = workers
     for n in range(OPEN):
         data = report_data(title=f"Batch ingest drops rows (run {n})")
         first.escalator.submit(parse_report({**data, "idempotency_key": f"poc-{n}"}))
