@@ -19,16 +19,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `integrator` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from pydantic import SecretStr
 
-from integrator.adapters.jira import JiraTracker
-from integrator.adapters.pagerduty import PagerDutyPager
 from integrator.escalate import parse_report
 from integrator.ports import SystemClock
 from integrator.retrying import RetryPolicy
-from integrator.settings import JiraSettings, PagerDutySettings
 from tests.fakes import FakeJira, FakePagerDuty
-from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM
+from tests.fakes.clients import real_clients
 from tests.support import make_services, report_data, write_config
 
 SIZES = (10, 100, 1000)
@@ -39,17 +35,7 @@ def main() -> None:
     print(f"{'open':>6} {'made':>6} {'lower bound':>12} {'naive':>7} {'wall ms':>9}")
     with FakeJira() as jira, FakePagerDuty() as pagerduty, tempfile.TemporaryDirectory() as folder:
         settings = write_config(Path(folder))
-        tracker = JiraTracker(
-            JiraSettings(
-                url=jira.url, email=JIRA_EMAIL, api_token=SecretStr(JIRA_API_TOKEN), timeout_seconds=30
-            )
-        )
-        pager = PagerDutyPager(
-            PagerDutySettings(
-                api_key=SecretStr(PD_API_KEY), from_email=PD_FROM, api_url=pagerduty.url, timeout_seconds=30
-            ),
-            verify=str(pagerduty.ca_file),
-        )
+        tracker, pager = real_clients(jira, pagerduty, timeout=30)
         services = make_services(
             settings,
             clock=SystemClock(),

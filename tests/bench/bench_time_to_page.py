@@ -24,18 +24,14 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `integrator` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from pydantic import SecretStr
 
 from integrator import bootstrap
-from integrator.adapters.jira import JiraTracker
-from integrator.adapters.pagerduty import PagerDutyPager
 from integrator.escalate import parse_report
 from integrator.ports import SystemClock
 from integrator.retrying import RetryPolicy
-from integrator.settings import JiraSettings, PagerDutySettings
 from tests.fakes import FakeJira, FakePagerDuty, Recorded
+from tests.fakes.clients import real_clients
 from tests.fakes.server import Route
-from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM
 from tests.support import report_data, write_config
 
 ESCALATIONS = int(os.environ.get("BENCH_ESCALATIONS", "200"))
@@ -98,17 +94,7 @@ def main() -> None:
         TimedPagerDuty() as pagerduty,
         tempfile.TemporaryDirectory() as folder,
     ):
-        tracker = JiraTracker(
-            JiraSettings(
-                url=jira.url, email=JIRA_EMAIL, api_token=SecretStr(JIRA_API_TOKEN), timeout_seconds=10
-            )
-        )
-        pager = PagerDutyPager(
-            PagerDutySettings(
-                api_key=SecretStr(PD_API_KEY), from_email=PD_FROM, api_url=pagerduty.url, timeout_seconds=10
-            ),
-            verify=str(pagerduty.ca_file),
-        )
+        tracker, pager = real_clients(jira, pagerduty)
         services = bootstrap.build(
             write_config(Path(folder)), clock=SystemClock(), retry=RetryPolicy(), pager=pager, tracker=tracker
         )

@@ -7,16 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from integrator.adapters.jira import JiraTracker
-from integrator.adapters.pagerduty import PagerDutyPager
 from integrator.bootstrap import Services
 from integrator.escalate import parse_report
 from integrator.model import EffectKind, EffectState, Escalation, State
-from integrator.settings import JiraSettings, PagerDutySettings
 from tests.fakes import FakeJira, FakePagerDuty
-from tests.fakes.world import ALICE, JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM, Transition
+from tests.fakes.clients import real_clients
+from tests.fakes.world import ALICE, Transition
 from tests.support import FakeClock, make_services, report_data, write_config
 
 WRITES = ("POST", "PUT", "DELETE")
@@ -55,15 +52,7 @@ class World:
 def build_world(tmp_path: Path, jira: FakeJira, pagerduty: FakePagerDuty, **sync: object) -> Iterator[World]:
     settings = write_config(tmp_path)
     settings = settings.model_copy(update={"sync": settings.sync.model_copy(update=sync)})
-    tracker = JiraTracker(
-        JiraSettings(url=jira.url, email=JIRA_EMAIL, api_token=SecretStr(JIRA_API_TOKEN), timeout_seconds=5)
-    )
-    pager = PagerDutyPager(
-        PagerDutySettings(
-            api_key=SecretStr(PD_API_KEY), from_email=PD_FROM, api_url=pagerduty.url, timeout_seconds=5
-        ),
-        verify=str(pagerduty.ca_file),
-    )
+    tracker, pager = real_clients(jira, pagerduty, timeout=5)
     clock = FakeClock()
     try:
         yield World(

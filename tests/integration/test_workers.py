@@ -9,17 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from integrator.adapters.jira import JiraTracker
-from integrator.adapters.pagerduty import PagerDutyPager
 from integrator.bootstrap import Services, build
 from integrator.escalate import parse_report
 from integrator.model import Message
 from integrator.retrying import RetryPolicy
-from integrator.settings import JiraSettings, PagerDutySettings, Settings
+from integrator.settings import Settings
 from tests.fakes import FakeJira, FakePagerDuty
-from tests.fakes.world import ALICE, JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM
+from tests.fakes.clients import real_clients
+from tests.fakes.world import ALICE
 from tests.support import FakeClock, report_data, write_config
 
 OPEN = 200
@@ -37,15 +35,7 @@ class RecordingMailer:
 
 
 def worker(settings: Settings, jira: FakeJira, pagerduty: FakePagerDuty, mailer: RecordingMailer) -> Services:
-    tracker = JiraTracker(
-        JiraSettings(url=jira.url, email=JIRA_EMAIL, api_token=SecretStr(JIRA_API_TOKEN), timeout_seconds=10)
-    )
-    pager = PagerDutyPager(
-        PagerDutySettings(
-            api_key=SecretStr(PD_API_KEY), from_email=PD_FROM, api_url=pagerduty.url, timeout_seconds=10
-        ),
-        verify=str(pagerduty.ca_file),
-    )
+    tracker, pager = real_clients(jira, pagerduty)
     return build(
         settings, clock=FakeClock(), retry=RetryPolicy.none(), pager=pager, tracker=tracker, mailer=mailer
     )
