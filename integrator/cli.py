@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from integrator import bootstrap, console
 from integrator.errors import IntegratorError, InvalidReport
 from integrator.escalate import parse_report
-from integrator.model import EffectState, Escalation, State
+from integrator.model import EffectState, Escalation, FailureReport, State
 from integrator.present import escalation_dict
 from integrator.sync import run_pass
 from integrator.tokens import Tokens
@@ -66,6 +66,16 @@ def services(ctx: typer.Context, *, dry_run: bool = False) -> bootstrap.Services
             settings = settings.model_copy(update={"dry_run": True})
         root.obj = bootstrap.build(settings)
     return root.obj
+
+
+def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
+    """The report from `--file` or the flags; a file that is not a JSON object is named as `--file`."""
+    try:
+        return parse_report(read_report(file, flags))
+    except InvalidReport as exc:
+        if "body" not in exc.fields:
+            raise
+        raise InvalidReport({"--file": exc.fields["body"]}) from exc
 
 
 def read_report(file: Path | None, flags: dict[str, Any]) -> Any:
@@ -120,7 +130,7 @@ def escalate(
         "location": location, "stack_trace": stack_trace, "test_halted": test_halted,
         "reporter": reporter, "idempotency_key": idempotency_key,
     }  # fmt: skip
-    report = parse_report(read_report(file, flags))
+    report = parse_file(file, flags)
     escalation, created = services(ctx, dry_run=dry_run).escalator.escalate(report)
     if as_json:
         out.print_json(data=escalation_dict(escalation))
@@ -138,7 +148,7 @@ def escalate(
 def plan(ctx: typer.Context, file: ReportFile = None, as_json: JsonFlag = False) -> None:
     """Show what `escalate` would do for a report: owner, page and ticket. Sends and stores nothing."""
     s = services(ctx)
-    escalation = s.escalator.prepare(parse_report(read_report(file, {})))
+    escalation = s.escalator.prepare(parse_file(file, {}))
     result = console.plan_dict(
         escalation, s.dispatcher.pager.plan(escalation), s.dispatcher.tracker.plan(escalation)
     )

@@ -509,7 +509,7 @@ def test_malformed_json_exits_2_and_stores_and_sends_nothing(acme: Deployment) -
     result = acme.cli("escalate", "--file", str(broken))
 
     assert result.exit_code == BAD_INPUT, result.output
-    assert "is not valid JSON" in result.stderr
+    assert "--file: is not valid JSON" in result.stderr
     assert acme.status() == []
     assert acme.sent() == 0
 
