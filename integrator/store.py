@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -59,10 +59,6 @@ class Store:
                 raise
             return first, False
         return self.get(escalation.id), True
-
-    def owe(self, escalation_id: str, owed: Iterable[Owed], *, now: datetime) -> builtins.list[Owed]:
-        """Add effects to an existing escalation; returns those it did not owe already."""
-        return self.apply(escalation_id, now=now, owed=owed)
 
     def apply(
         self,
@@ -212,10 +208,6 @@ class Store:
         """Set (or, with None, revoke) the customer status page's token."""
         self.apply(escalation_id, now=now, changes={"status_token": token}, timeline=[event])
 
-    def record(self, escalation_id: str, event: Event) -> None:
-        with self.engine.begin() as conn:
-            _insert_events(conn, escalation_id, [event])
-
     # -- reading ---------------------------------------------------------------------------------
 
     def get(self, escalation_id: str) -> Escalation:
@@ -287,12 +279,6 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [(r.escalation_id, _effect(r)) for r in conn.execute(query)]
-
-    def count_effects(self) -> dict[str, int]:
-        """Effects by state, for metrics and health."""
-        query = select(effects.c.state, func.count()).group_by(effects.c.state)
-        with self.engine.connect() as conn:
-            return dict(conn.execute(query).tuples())
 
     def _load(self, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
         query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)

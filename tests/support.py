@@ -33,6 +33,17 @@ senior_engineer = "alice@acme.example"
 breach_contacts = ["vp-eng@acme.example"]
 """
 
+# A pasted Python trace whose innermost vendor frame is the ingest connectors' pool.
+TRACE = """Traceback (most recent call last):
+  File "/app/services/ingest/api/batch.py", line 88, in load_batch
+    rows = pool.fetch(cursor)
+  File "/app/services/ingest/connectors/db/pool.py", line 142, in fetch
+    conn = self._acquire(timeout=self.timeout)
+  File "/usr/local/lib/python3.11/site-packages/sqlalchemy/pool/base.py", line 301, in _acquire
+    raise TimeoutError('QueuePool limit reached')
+TimeoutError: QueuePool limit reached"""
+
+
 REGISTRY = """
 # Platform owns everything not claimed below.
 *                       @acme/platform

@@ -12,17 +12,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Site, sign_in
 from tests.fakes import Delay
+from tests.support import TRACE
 
 pytestmark = pytest.mark.browser
-
-TRACE = """Traceback (most recent call last):
-  File "/app/services/ingest/api/batch.py", line 88, in load_batch
-    rows = pool.fetch(cursor)
-  File "/app/services/ingest/connectors/db/pool.py", line 142, in fetch
-    conn = self._acquire(timeout=self.timeout)
-  File "/usr/local/lib/python3.11/site-packages/sqlalchemy/pool/base.py", line 301, in _acquire
-    raise TimeoutError('QueuePool limit reached')
-TimeoutError: QueuePool limit reached"""
 
 
 def field(page: Page, name: str) -> Locator:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from integrator.errors import Unavailable
 from integrator.model import State
-from tests.support import MemoryPager, MemoryTracker
+from tests.support import TRACE, MemoryPager, MemoryTracker
 from tests.web.conftest import World
 from tests.web.helpers import (
     csrf_token,
@@ -23,15 +23,6 @@ from tests.web.helpers import (
     hidden,
     submit_form,
 )
-
-TRACE = """Traceback (most recent call last):
-  File "/app/services/ingest/api/batch.py", line 88, in load_batch
-    rows = pool.fetch(cursor)
-  File "/app/services/ingest/connectors/db/pool.py", line 142, in fetch
-    conn = self._acquire(timeout=self.timeout)
-  File "/usr/local/lib/python3.11/site-packages/sqlalchemy/pool/base.py", line 301, in _acquire
-    raise TimeoutError('QueuePool limit reached')
-TimeoutError: QueuePool limit reached"""
 
 
 def effect_state(page: str, kind: str) -> str:
