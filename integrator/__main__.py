@@ -1,5 +1,5 @@
 """`python -m integrator`."""
 
-from integrator.cli import main
+from integrator.cli.app import main
 
 main()

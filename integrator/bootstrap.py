@@ -10,16 +10,16 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from integrator.adapters.dryrun import DryRunPager, DryRunTracker
-from integrator.db import connect, migrate
-from integrator.effects import Dispatcher
+from integrator.application.dispatch import Dispatcher
+from integrator.application.escalate import Escalator
+from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
+from integrator.application.retrying import RetryPolicy
+from integrator.application.sync import Syncer
+from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
 from integrator.errors import ConfigError
-from integrator.escalate import Escalator
-from integrator.ownership import Catalog, Registry, RegistryTooLarge
-from integrator.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
-from integrator.retrying import RetryPolicy
 from integrator.settings import Settings
-from integrator.store import Store
-from integrator.sync import Syncer
+from integrator.store.db import connect, migrate
+from integrator.store.escalations import Store
 
 
 @dataclass
@@ -90,7 +90,7 @@ def build_mailer(settings: Settings) -> Mailer | None:
     """SMTP when a host and a sender are set; otherwise None, and email stays in dry-run."""
     if settings.dry_run or not settings.smtp.configured:
         return None
-    from integrator.adapters.email import SmtpMailer
+    from integrator.adapters.smtp import SmtpMailer
 
     bundle = ca_bundle()
     context = ssl.create_default_context(cafile=bundle) if isinstance(bundle, str) else None
@@ -101,7 +101,7 @@ def build_chat(settings: Settings, catalog: Catalog) -> ChatPoster | None:
     """Posts to the teams' chat webhooks from the catalog; None (dry-run) when none has one."""
     if settings.dry_run or not any(team.chat_webhook for team in catalog.teams.values()):
         return None
-    from integrator.adapters.webhook import HttpChatPoster
+    from integrator.adapters.chat import HttpChatPoster
 
     return HttpChatPoster(verify=ca_bundle())
 

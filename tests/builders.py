@@ -6,7 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from integrator.model import Escalation, FailureReport, Owner, State, Team
+from integrator.domain.escalation import Escalation, State
+from integrator.domain.owner import Owner, Team
+from integrator.domain.report import FailureReport
 
 CREATED_AT = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 PUBLIC_URL = "https://integrator.acme.example"

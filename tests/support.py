@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from integrator import bootstrap
+from integrator.application.retrying import RetryPolicy
+from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Page, Ticket
 from integrator.errors import IntegrationError, Rejected
-from integrator.model import Escalation, IncidentStatus, IssueStatus, Page, Ticket
-from integrator.retrying import RetryPolicy
 from integrator.settings import Settings
 
 CATALOG = """

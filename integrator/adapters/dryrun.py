@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from integrator.model import Escalation, IncidentStatus, IssueStatus, Page, Ticket
+from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Page, Ticket
 from integrator.settings import JiraSettings, PagerDutySettings
 
 DRY_RUN_INCIDENT = "dry-run"

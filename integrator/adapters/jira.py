@@ -31,9 +31,9 @@ from jira import JIRA, JIRAError
 from pydantic import SecretStr
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from integrator.adapters import text
+from integrator.domain.escalation import Escalation, IssueStatus, Ticket
 from integrator.errors import ConfigError, IntegrationError, Rejected, Unavailable
-from integrator.model import Escalation, IssueStatus, Ticket
+from integrator.messages import facts as text
 from integrator.settings import JiraSettings
 
 T = TypeVar("T")

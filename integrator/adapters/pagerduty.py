@@ -24,10 +24,10 @@ from urllib.parse import quote
 import httpx2
 import pagerduty
 
-from integrator.adapters import text
+from integrator.application.ports import Clock, SystemClock
+from integrator.domain.escalation import Escalation, IncidentStatus, Page
 from integrator.errors import ConfigError, IntegrationError, Rejected, Unavailable
-from integrator.model import Escalation, IncidentStatus, Page
-from integrator.ports import Clock, SystemClock
+from integrator.messages import facts as text
 from integrator.settings import PagerDutySettings
 
 SYSTEM = "PagerDuty"

@@ -14,16 +14,19 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from integrator.application.submit import Submitter
+from integrator.application.tokens import Tokens
 from integrator.bootstrap import Services
 from integrator.errors import ConfigError
 from integrator.settings import Settings
-from integrator.tokens import Tokens
-from integrator.web import api, auth, form, health, openapi, problems, status, updates, webhooks
+from integrator.web import auth, openapi, problems
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
+from integrator.web.routes import api, form, health, webhooks
+from integrator.web.routes import customer_update as updates
+from integrator.web.routes import status_page as status
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
-from integrator.web.submit import Submitter
 
 log = logging.getLogger(__name__)
 

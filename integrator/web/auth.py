@@ -20,9 +20,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from integrator.application.tokens import Tokens
 from integrator.errors import ConfigError
 from integrator.settings import AuthSettings
-from integrator.tokens import Tokens
 from integrator.web.pages import Pages
 from integrator.web.problems import AuthRequired, Forbidden
 from integrator.web.security import Csrf

@@ -10,9 +10,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-from integrator.model import EffectKind, EffectState, Escalation
-from integrator.ports import Clock
-from integrator.tables import effects, escalations
+from integrator.application.ports import Clock
+from integrator.domain.escalation import EffectKind, EffectState, Escalation
+from integrator.store.tables import effects, escalations
 
 PAGE_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 900)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from integrator.model import FailureReport
+from integrator.domain.report import FailureReport
 from integrator.web.pages import Pages
 from integrator.web.schemas import PreviewIn
 

@@ -11,7 +11,7 @@ import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
-from integrator.ports import Clock
+from integrator.application.ports import Clock
 from integrator.web.security import Csrf
 
 

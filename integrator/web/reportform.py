@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from integrator.application.escalate import parse_report
+from integrator.domain.clocks import default_rca_due
+from integrator.domain.money import parse_amount
+from integrator.domain.report import FailureReport
 from integrator.errors import InvalidReport
-from integrator.escalate import parse_report
-from integrator.model import FailureReport
-from integrator.money import parse_amount
-from integrator.sla import default_rca_due
 
 PEOPLE = ("economic_buyer", "executive_sponsor", "account_executive")
 TEXT_FIELDS = (

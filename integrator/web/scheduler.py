@@ -7,9 +7,9 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from integrator.application.sync import run_pass
 from integrator.bootstrap import Services
 from integrator.errors import IntegratorError
-from integrator.sync import run_pass
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from integrator.model import EffectKind, EffectState, State
+from integrator.domain.escalation import EffectKind, EffectState, State
 
 
 class OwnerOut(BaseModel):

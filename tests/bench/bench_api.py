@@ -39,9 +39,9 @@ def serve(directory: Path, port: int) -> None:
     import uvicorn
     from pydantic import SecretStr
 
-    from integrator.ports import SystemClock
-    from integrator.retrying import RetryPolicy
-    from integrator.tokens import Tokens
+    from integrator.application.ports import SystemClock
+    from integrator.application.retrying import RetryPolicy
+    from integrator.application.tokens import Tokens
     from integrator.web.app import create_app
     from tests.support import MemoryPager, MemoryTracker, make_services, write_config
 

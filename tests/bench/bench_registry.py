@@ -19,7 +19,7 @@ if __package__ in (None, ""):  # run as a script: make `integrator` importable f
 
 from codeowners import CodeOwners
 
-from integrator.registry import Registry
+from integrator.domain.registry import Registry
 
 RULES = 5_000
 PATHS = 20_000

@@ -20,9 +20,9 @@ if __package__ in (None, ""):  # run as a script: make `integrator` and `tests` 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
-from integrator.escalate import parse_report
-from integrator.ports import SystemClock
-from integrator.retrying import RetryPolicy
+from integrator.application.escalate import parse_report
+from integrator.application.ports import SystemClock
+from integrator.application.retrying import RetryPolicy
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.clients import real_clients
 from tests.support import make_services, report_data, write_config

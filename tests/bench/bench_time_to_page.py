@@ -26,9 +26,9 @@ if __package__ in (None, ""):  # run as a script: make `integrator` and `tests` 
 
 
 from integrator import bootstrap
-from integrator.escalate import parse_report
-from integrator.ports import SystemClock
-from integrator.retrying import RetryPolicy
+from integrator.application.escalate import parse_report
+from integrator.application.ports import SystemClock
+from integrator.application.retrying import RetryPolicy
 from tests.fakes import FakeJira, FakePagerDuty, Recorded
 from tests.fakes.clients import real_clients
 from tests.fakes.server import Route

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 
 from integrator.adapters.jira import JiraTracker
 from integrator.adapters.pagerduty import PagerDutyPager
+from integrator.application.ports import SystemClock
+from integrator.application.retrying import RetryPolicy
+from integrator.application.tokens import Tokens
 from integrator.bootstrap import Services
-from integrator.ports import SystemClock
-from integrator.retrying import RetryPolicy
 from integrator.settings import AuthSettings, JiraSettings, PagerDutySettings
-from integrator.tokens import Tokens
 from integrator.web.app import create_app
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM

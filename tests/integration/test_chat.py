@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from integrator import bootstrap
-from integrator.adapters.webhook import HttpChatPoster
+from integrator.adapters.chat import HttpChatPoster
+from integrator.application.escalate import parse_report
+from integrator.application.retrying import RetryPolicy
 from integrator.errors import Rejected, Unavailable
-from integrator.escalate import parse_report
-from integrator.retrying import RetryPolicy
 from tests.support import CATALOG, FakeClock, MemoryPager, MemoryTracker, report_data, write_config
 
 SECRET_PATH = "/services/T0ACME/B0INGEST/xoxSecretToken42"

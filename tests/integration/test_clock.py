@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from integrator import bootstrap
-from integrator.escalate import parse_report
-from integrator.model import EffectKind, EffectState, Escalation, IssueStatus
-from integrator.retrying import RetryPolicy
+from integrator.application.escalate import parse_report
+from integrator.application.retrying import RetryPolicy
+from integrator.domain.escalation import EffectKind, EffectState, Escalation, IssueStatus
 from tests.integration.test_email import Inbox, plain_server, smtp_settings  # noqa: F401 - the fixture
 from tests.support import FakeClock, MemoryPager, MemoryTracker, report_data, write_config
 

@@ -19,11 +19,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from integrator import bootstrap
-from integrator.adapters.email import SmtpMailer
+from integrator.adapters.smtp import SmtpMailer
+from integrator.application.escalate import parse_report
+from integrator.application.retrying import RetryPolicy
+from integrator.domain.escalation import Message
 from integrator.errors import ConfigError, Rejected, Unavailable
-from integrator.escalate import parse_report
-from integrator.model import Message
-from integrator.retrying import RetryPolicy
 from integrator.settings import SmtpSettings
 from tests.support import FakeClock, MemoryPager, MemoryTracker, report_data, write_config
 

@@ -30,8 +30,8 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from integrator import bootstrap
-from integrator.cli import app
-from integrator.retrying import RetryPolicy
+from integrator.application.retrying import RetryPolicy
+from integrator.cli.app import app
 from integrator.settings import JiraSettings, PagerDutySettings, Settings
 from tests.fakes import Delay, Drop, FakeJira, FakePagerDuty, Status, spec
 from tests.fakes.faults import Armed

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from integrator.adapters.dryrun import DryRunTracker
 from integrator.adapters.jira import JiraTracker, escape_wiki, jql_string, unescape_wiki
+from integrator.application.retrying import RetryPolicy
+from integrator.domain.escalation import IssueStatus, Ticket
 from integrator.errors import Rejected, Unavailable
-from integrator.model import IssueStatus, Ticket
-from integrator.retrying import RetryPolicy
 from integrator.settings import JiraSettings
 from tests.builders import make_escalation, make_owner, make_report, make_team
 from tests.fakes import Delay, Drop, FakeJira, Status

@@ -13,9 +13,9 @@ from pydantic import SecretStr
 
 from integrator.adapters.dryrun import DryRunPager
 from integrator.adapters.pagerduty import PagerDutyPager
+from integrator.application.retrying import RetryPolicy
+from integrator.domain.escalation import Escalation, IncidentStatus
 from integrator.errors import ConfigError, Rejected, Unavailable
-from integrator.model import Escalation, IncidentStatus
-from integrator.retrying import RetryPolicy
 from integrator.settings import PagerDutySettings
 from tests.builders import make_escalation, make_owner, make_report, make_team
 from tests.fakes import Delay, Drop, FakePagerDuty, Status

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from integrator.application.escalate import parse_report
 from integrator.bootstrap import Services
-from integrator.escalate import parse_report
-from integrator.model import EffectKind, EffectState, Escalation, State
+from integrator.domain.escalation import EffectKind, EffectState, Escalation, State
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.clients import real_clients
 from tests.fakes.world import ALICE, Transition

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from integrator.db import connect, migrate
-from integrator.escalate import parse_report
-from integrator.model import EffectKind, EffectState, State
+from integrator.application.escalate import parse_report
+from integrator.domain.escalation import EffectKind, EffectState, State
+from integrator.store.db import connect, migrate
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, report_data, write_config
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from integrator.application.escalate import parse_report
+from integrator.application.retrying import RetryPolicy
 from integrator.bootstrap import Services, build
-from integrator.escalate import parse_report
-from integrator.model import Message
-from integrator.retrying import RetryPolicy
+from integrator.domain.escalation import Message
 from integrator.settings import Settings
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.clients import real_clients

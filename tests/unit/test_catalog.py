@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from integrator.domain.owner import Team
+from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.errors import ConfigError
-from integrator.model import Team
-from integrator.ownership import Catalog, Registry, resolve_owner
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 

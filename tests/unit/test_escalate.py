@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from integrator.application.escalate import parse_report
+from integrator.domain.clocks import default_rca_due
+from integrator.domain.escalation import EffectKind, EffectState, State
 from integrator.errors import InvalidReport, Rejected, Unavailable
-from integrator.escalate import parse_report
-from integrator.model import EffectKind, EffectState, State
-from integrator.sla import default_rca_due
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, report_data, write_config
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from integrator import notify
-from integrator.model import Escalation, Event, Page, State, Ticket
+from integrator.domain.escalation import Escalation, Event, Page, State, Ticket
+from integrator.messages import notify
 from tests.builders import CREATED_AT, make_escalation, make_report, make_team
 
 TRACE = """Traceback (most recent call last):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from codeowners import CodeOwners
 
-from integrator.catalog import Catalog
-from integrator.registry import MAX_BYTES, LineError, Registry, RegistryTooLarge, Rule
+from integrator.domain.catalog import Catalog
+from integrator.domain.registry import MAX_BYTES, LineError, Registry, RegistryTooLarge, Rule
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 

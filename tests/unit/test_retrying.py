@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from integrator.application.retrying import RetryPolicy, next_attempt_delay
 from integrator.errors import Rejected, Unavailable
-from integrator.retrying import RetryPolicy, next_attempt_delay
 
 
 class FakeTime:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from integrator.model import EffectKind, Event, IncidentStatus, IssueStatus, Page, State, Ticket
-from integrator.sync import plan_clock, plan_sync
+from integrator.application.sync import plan_clock, plan_sync
+from integrator.domain.escalation import EffectKind, Event, IncidentStatus, IssueStatus, Page, State, Ticket
 from tests.builders import CREATED_AT, make_escalation
 
 PAGED = make_escalation(

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from integrator.traces import extract_locations
+from integrator.domain.traces import extract_locations
 
 ROOTS = ["/app/", "/srv/", "/usr/src/app/", "/code/", "/workspace/"]
 

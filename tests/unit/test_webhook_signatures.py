@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from integrator.webhooks import (
+from integrator.web.signatures import (
     MalformedPayload,
     delivery_id,
     jira_issue_key,

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from integrator.application.tokens import Tokens
 from integrator.bootstrap import Services
 from integrator.settings import AuthSettings, Settings
-from integrator.tokens import Tokens
 from integrator.web.app import create_app
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, write_config
 from tests.web.helpers import csrf_token

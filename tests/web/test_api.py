@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from integrator.model import State
+from integrator.domain.escalation import State
 from tests.support import report_data
 from tests.web.conftest import World
 from tests.web.helpers import eventually

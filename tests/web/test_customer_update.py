@@ -16,9 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from integrator.adapters.email import SmtpMailer
+from integrator.adapters.smtp import SmtpMailer
+from integrator.domain.escalation import Message
 from integrator.errors import IntegrationError, Unavailable
-from integrator.model import Message
 from integrator.settings import SmtpSettings
 from tests.web.conftest import World
 from tests.web.helpers import csrf_token, eventually, hidden, submit_form

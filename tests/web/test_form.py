@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
+from integrator.domain.escalation import State
 from integrator.errors import Unavailable
-from integrator.model import State
 from tests.support import TRACE, MemoryPager, MemoryTracker
 from tests.web.conftest import World
 from tests.web.helpers import (

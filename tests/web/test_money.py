@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from integrator.money import parse_amount
+from integrator.domain.money import parse_amount
 from integrator.web.pages import link, money, time_left
 
 

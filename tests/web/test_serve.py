@@ -14,7 +14,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from integrator.cli import app
+from integrator.cli.app import app
 from tests.support import report_data, write_config
 
 REPOSITORY = Path(__file__).resolve().parents[2]

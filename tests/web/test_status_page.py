@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from integrator.model import Event
+from integrator.domain.escalation import Event
 from tests.web.conftest import World
 from tests.web.helpers import csrf_token, eventually, form_fields, hidden
 

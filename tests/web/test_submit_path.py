@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from integrator.escalate import parse_report
-from integrator.model import Escalation, Page, Ticket
+from integrator.application.escalate import parse_report
+from integrator.domain.escalation import Escalation, Page, Ticket
 from integrator.web.app import create_app
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, report_data
 from tests.web.conftest import BASE_URL, World, web_settings

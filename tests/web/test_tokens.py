@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from integrator.cli import app
-from integrator.db import connect, migrate
+from integrator.application.tokens import TokenNameRefused, Tokens
+from integrator.cli.app import app
 from integrator.errors import NotFound
-from integrator.tables import tokens as tokens_table
-from integrator.tokens import TokenNameRefused, Tokens
+from integrator.store.db import connect, migrate
+from integrator.store.tables import tokens as tokens_table
 from tests.support import FakeClock
 from tests.web.conftest import World
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from integrator.model import IncidentStatus, IssueStatus
+from integrator.domain.escalation import IncidentStatus, IssueStatus
 from integrator.settings import JiraSettings, PagerDutySettings, Settings
 from tests.support import MemoryPager, MemoryTracker, report_data
 from tests.web.conftest import World, web_settings

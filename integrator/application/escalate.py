@@ -1,0 +1,120 @@
+"""The escalation use case: validate a report, resolve its owner, persist, then dispatch (page first)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from integrator.application.dispatch import Dispatcher
+from integrator.application.ports import Clock
+from integrator.application.sync import tell
+from integrator.domain.clocks import default_rca_due, fix_due
+from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State
+from integrator.domain.owner import Owner
+from integrator.domain.ownership import Catalog, Registry, resolve_owner
+from integrator.domain.report import FailureReport
+from integrator.domain.traces import extract_locations
+from integrator.errors import InvalidReport
+from integrator.store.escalations import Store
+
+OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
+
+
+def parse_report(data: str | bytes | Mapping[str, Any]) -> FailureReport:
+    """A validated report from JSON text or a mapping; `InvalidReport` names every bad field."""
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise InvalidReport({"body": f"is not valid JSON ({exc})"}) from exc
+    if not isinstance(data, Mapping):
+        raise InvalidReport({"body": "must be a JSON object"})
+    try:
+        return FailureReport.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidReport(_field_messages(exc)) from exc
+
+
+def _field_messages(exc: ValidationError) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "report"
+        message = error["msg"].removeprefix("Value error, ")
+        if message.startswith("failure.locations or failure.stack_trace"):
+            name, message = "failure.locations", "failure.locations or failure.stack_trace is required"
+        elif error["type"] == "missing":
+            message = "is required"
+        elif error["type"] == "extra_forbidden":
+            message = "is not a known field"
+        messages.setdefault(name, message)
+    return messages
+
+
+@dataclass
+class Escalator:
+    """Turns a report into a stored escalation and drives what it owes."""
+
+    store: Store
+    dispatcher: Dispatcher
+    registry: Registry
+    catalog: Catalog
+    clock: Clock
+    fix_hours: float
+    source_roots: Sequence[str]
+    public_url: str
+
+    @property
+    def dry_run(self) -> bool:
+        return self.dispatcher.pager.dry_run or self.dispatcher.tracker.dry_run
+
+    def locations(self, report: FailureReport) -> list[str]:
+        """Where the failure is: the stack trace's vendor frames (innermost first), then those given."""
+        found = extract_locations(report.failure.stack_trace, self.source_roots)
+        return list(dict.fromkeys([*found, *report.failure.locations]))
+
+    def resolve(self, report: FailureReport) -> Owner:
+        locations = self.locations(report)
+        owner = resolve_owner(locations, self.registry, self.catalog)
+        if owner is None:
+            where = ", ".join(locations) or "(no location found in the stack trace)"
+            raise InvalidReport(
+                {"failure.locations": f"no registry line and no default owner covers any of: {where}"}
+            )
+        return owner
+
+    def prepare(self, report: FailureReport) -> Escalation:
+        """The escalation this report would become (not stored)."""
+        owner = self.resolve(report)
+        now = self.clock.now()
+        escalation_id = secrets.token_hex(6)
+        return Escalation(
+            id=escalation_id,
+            state=State.PENDING,
+            dry_run=self.dry_run,
+            report=report,
+            owner=owner,
+            created_at=now,
+            fix_due=fix_due(now, self.fix_hours),
+            rca_due=report.rca_due or default_rca_due(now, report.reporter.time_zone),
+            url=f"{self.public_url}/escalations/{escalation_id}",
+        )
+
+    def submit(self, report: FailureReport) -> tuple[Escalation, bool]:
+        """Store the escalation and what it owes, in one transaction; (first, False) on a repeat."""
+        if report.idempotency_key and (first := self.store.find_by_key(report.idempotency_key)):
+            return first, False
+        escalation = self.prepare(report)
+        text = f"Reported by {report.reporter.email}: {report.failure.title}. "
+        text += f"Owner: {escalation.owner.explain()}"
+        reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
+        return self.store.add(escalation, owed=(*OWED, *tell(escalation, "escalated")), event=reported)
+
+    def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
+        """Submit, then drive every effect that is due now (page first)."""
+        escalation, created = self.submit(report)
+        return self.dispatcher.drive(escalation.id), created

@@ -1,0 +1,90 @@
+"""Human-readable terminal output of escalations, plans and registry answers (Rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from integrator.domain.escalation import EffectState, Escalation
+from integrator.domain.ownership import Rule
+
+DRY_RUN_NOTICE = "DRY RUN: nothing was sent to {systems}; this is what would have been sent."
+
+
+def dry_run_notice(pager_dry: bool, tracker_dry: bool) -> str | None:
+    systems = [name for name, dry in (("PagerDuty", pager_dry), ("Jira", tracker_dry)) if dry]
+    return DRY_RUN_NOTICE.format(systems=" or ".join(systems)) if systems else None
+
+
+def show_escalation(console: Console, e: Escalation, *, notice: str | None = None) -> None:
+    if notice:
+        console.print(f"[bold yellow]{notice}[/]")
+    elif e.dry_run:
+        console.print("[bold yellow]DRY RUN: this escalation was planned, not sent.[/]")
+    report = e.report
+    console.print(f"[bold]Escalation {e.id}[/] — {e.state.value}  {e.url}")
+    console.print(
+        f"  {report.deal.account}, {report.deal.currency} {report.deal.arr:,} ARR: {report.failure.title}"
+    )
+    console.print(f"  Owner: {e.owner.team.handle} ({e.owner.team.service}), engineer {e.owner.engineer}")
+    console.print(f"  Why:   {e.owner.explain()}")
+    if e.page:
+        console.print(f"  Page:  PagerDuty {e.page.incident_id} {e.page.url or ''}")
+    if e.ticket:
+        console.print(f"  P1:    Jira {e.ticket.key} {e.ticket.url}")
+    console.print(f"  RCA due {e.rca_due:%Y-%m-%d %H:%M %Z}; fix due {e.fix_due:%Y-%m-%d %H:%M %Z}")
+    table = Table("effect", "state", "attempts", "last error", "next attempt", box=None, pad_edge=False)
+    for f in e.effects:
+        style = {EffectState.DONE: "green", EffectState.FAILED: "red"}.get(f.state, "yellow")
+        table.add_row(
+            f.kind.value + (f" {f.target}" if f.target else ""),
+            f"[{style}]{f.state.value}[/]",
+            str(f.attempts),
+            f.last_error or "",
+            f"{f.next_attempt_at:%H:%M:%S}" if f.next_attempt_at else "",
+        )
+    console.print(table)
+
+
+def show_timeline(console: Console, e: Escalation) -> None:
+    for event in e.timeline:
+        console.print(f"  {event.at:%Y-%m-%d %H:%M:%S}  {event.kind:<14} {event.text}", highlight=False)
+
+
+def show_list(console: Console, escalations: Sequence[Escalation]) -> None:
+    table = Table("id", "state", "account", "ARR", "owner", "page", "P1", "fix due")
+    for e in escalations:
+        table.add_row(
+            e.id + (" (dry run)" if e.dry_run else ""),
+            e.state.value,
+            e.report.deal.account,
+            f"{e.report.deal.currency} {e.report.deal.arr:,}",
+            e.owner.team.handle,
+            e.page.incident_id if e.page else "-",
+            e.ticket.key if e.ticket else "-",
+            f"{e.fix_due:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+def show_owners(console: Console, answers: Sequence[tuple[str, Rule | None, str | None]]) -> None:
+    for location, rule, team in answers:
+        if rule is None:
+            console.print(f"{location}: [yellow]no registry line matches[/]", highlight=False)
+        elif not rule.owners:
+            console.print(
+                f"{location}: unowned (line {rule.line} `{rule.pattern}` has no owners)", highlight=False
+            )
+        else:
+            console.print(
+                f"{location}: {' '.join(rule.owners)} (line {rule.line} `{rule.pattern}`"
+                + (f"; team {team})" if team else ")"),
+                highlight=False,
+            )
+
+
+def plan_dict(e: Escalation, page: dict[str, Any], ticket: dict[str, Any]) -> dict[str, Any]:
+    return {"owner": e.owner.explain(), "pagerduty": page, "jira": ticket}

@@ -1,0 +1,134 @@
+"""The service catalog (`config/services.toml`): each owner handle's service, Jira, PagerDuty and people."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+
+from integrator.domain.owner import Team
+from integrator.domain.report import Email, RequiredText
+from integrator.errors import ConfigError
+
+_HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9][\w.-]*)?")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _check_handle(value: str) -> str:
+    if not _HANDLE.fullmatch(value):
+        raise ValueError("is not an @user or @org/team handle, written as in the registry")
+    return value
+
+
+def _check_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("is not an http(s) URL")
+    return value
+
+
+Handle = Annotated[str, AfterValidator(_check_handle)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _OwnerEntry(_Strict):
+    service: RequiredText
+    jira_project: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]+$")]
+    jira_component: RequiredText | None = None
+    pagerduty_service: Annotated[str, Field(pattern=r"^[A-Z0-9]+$")]
+    senior_engineer: Email
+    breach_contacts: list[Email] = []
+    chat_webhook: Annotated[str, AfterValidator(_check_url)] | None = None
+
+
+class _Defaults(_Strict):
+    owner: Handle | None = None
+
+
+class _CatalogFile(_Strict):
+    defaults: _Defaults = _Defaults()
+    owners: Annotated[dict[Handle, _OwnerEntry], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The owner handles the registry may name, each a `Team`, and the default owner's handle."""
+
+    teams: Mapping[str, Team]
+    default_owner: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, *, source: str = "catalog") -> Catalog:
+        """Read the TOML text; a `ConfigError` names each bad field (`owners."@x".service: required`)."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+        try:
+            parsed = _CatalogFile.model_validate(data)
+        except ValidationError as exc:
+            lines = [f"{_field_name(e['loc'])}: {_reason(e)}" for e in exc.errors()]
+            raise ConfigError(f"{source}: invalid catalog:\n  " + "\n  ".join(lines)) from exc
+        default = parsed.defaults.owner
+        if default is not None and default not in parsed.owners:
+            raise ConfigError(f"{source}: invalid catalog:\n  defaults.owner: {default} is not in [owners]")
+        teams = {handle: _team(handle, entry) for handle, entry in parsed.owners.items()}
+        return cls(teams=teams, default_owner=default)
+
+    @classmethod
+    def load(cls, path: Path) -> Catalog:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the catalog ({exc.strerror})") from exc
+        return cls.parse(text, source=str(path))
+
+    @property
+    def handles(self) -> frozenset[str]:
+        return frozenset(self.teams)
+
+    def team(self, handle: str) -> Team | None:
+        return self.teams.get(handle)
+
+
+def _team(handle: str, entry: _OwnerEntry) -> Team:
+    return Team(
+        handle=handle,
+        service=entry.service,
+        jira_project=entry.jira_project,
+        pagerduty_service=entry.pagerduty_service,
+        senior_engineer=entry.senior_engineer,
+        jira_component=entry.jira_component,
+        breach_contacts=tuple(entry.breach_contacts),
+        chat_webhook=entry.chat_webhook,
+    )
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as the TOML key path a user would write: `owners."@acme/ingest".service`."""
+    parts: list[str] = []
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            parts[-1] += f"[{part}]"
+        else:
+            parts.append(part if _BARE_KEY.fullmatch(part) else json.dumps(part))
+    return ".".join(parts) or "(file)"
+
+
+def _reason(error: ErrorDetails) -> str:
+    if error["type"] == "missing":
+        return "required"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    return error["msg"].removeprefix("Value error, ")

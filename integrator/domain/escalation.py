@@ -1,0 +1,159 @@
+"""An escalation: its state, the effects it owes the outside world, and its timeline (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from integrator.domain.owner import Owner
+from integrator.domain.report import FailureReport
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    PAGED = "paged"
+    ACKNOWLEDGED = "acknowledged"
+    FIXED = "fixed"
+    CLOSED = "closed"
+
+
+class EffectKind(StrEnum):
+    PAGE = "page"  # PagerDuty: the incident that pages the owning engineer
+    TICKET = "ticket"  # Jira: the P1
+    LINK = "link"  # the cross-link between the two
+    COMMENT = "comment"  # Jira: a comment on the P1
+    TRANSITION = "transition"  # Jira: move the P1 to a status category
+    NOTE = "note"  # PagerDuty: a note on the incident
+    RESOLVE = "resolve"  # PagerDuty: resolve the incident
+    URGENCY = "urgency"  # PagerDuty: raise the incident's urgency back to high
+    EMAIL = "email"  # a message to one person
+    CHAT = "chat"  # a post to the owning team's chat webhook
+
+
+class EffectState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Page:
+    """An incident that pages one engineer (or, failing that, the service's escalation policy)."""
+
+    incident_id: str
+    url: str | None
+    assignee: str | None  # the PagerDuty user id paged directly; None = the escalation policy
+    note: str = ""  # why the escalation policy was paged instead, when it was
+
+
+@dataclass(frozen=True)
+class Ticket:
+    key: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IncidentStatus:
+    """A PagerDuty incident as the status sync sees it."""
+
+    incident_id: str
+    incident_key: str | None
+    status: str  # "triggered", "acknowledged" or "resolved"
+    urgency: str  # "high" or "low"
+    acknowledged_by: str | None = None  # the acknowledging user's name, when acknowledged
+    acknowledged_at: datetime | None = None
+    resolved_by: str | None = None  # who resolved it, when PagerDuty says
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssueStatus:
+    """A Jira issue as the status sync sees it."""
+
+    key: str
+    status: str  # the status name, e.g. "In Progress"
+    category: str  # the status category key: "new", "indeterminate" or "done"
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One email: to one person, in the words their role needs."""
+
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    id: int
+    kind: EffectKind
+    state: EffectState
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    target: str = ""  # tells apart effects of one kind: "acknowledged", "fix-50:pat@acme.example"
+    result: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)  # what to send, decided when it was owed
+
+
+@dataclass(frozen=True)
+class Owed:
+    """An effect an escalation comes to owe; (kind, target) is owed at most once per escalation."""
+
+    kind: EffectKind
+    target: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One report, its resolved owner, its clocks, what is owed to the outside and what happened."""
+
+    id: str
+    state: State
+    dry_run: bool
+    report: FailureReport
+    owner: Owner
+    created_at: datetime
+    fix_due: datetime
+    rca_due: datetime
+    url: str
+    page: Page | None = None
+    pagerduty_state: str | None = None
+    ticket: Ticket | None = None
+    jira_state: str | None = None  # the P1's status category: "new", "indeterminate" or "done"
+    jira_status: str | None = None  # the P1's status name, as Jira shows it
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    fixed_at: datetime | None = None
+    status_token: str | None = None  # the customer status page's capability; None = not shared
+    effects: tuple[Effect, ...] = ()
+    timeline: tuple[Event, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The Jira label that ties a ticket to this escalation (and finds it after a lost reply)."""
+        return f"integrator-{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (State.FIXED, State.CLOSED)
+
+    def effect(self, kind: EffectKind, target: str = "") -> Effect | None:
+        return next((e for e in self.effects if e.kind == kind and e.target == target), None)
+
+    def owes(self, kind: EffectKind, target: str) -> bool:
+        """Whether this escalation already owes (or owed) that effect."""
+        return self.effect(kind, target) is not None

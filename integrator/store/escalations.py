@@ -1,0 +1,400 @@
+"""Persistence of escalations, their effects and timelines, and the leases that make effects run once."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+
+from integrator.domain.escalation import (
+    Effect,
+    EffectKind,
+    EffectState,
+    Escalation,
+    Event,
+    Owed,
+    Page,
+    State,
+    Ticket,
+)
+from integrator.domain.owner import Owner, Team
+from integrator.domain.report import FailureReport
+from integrator.errors import NotFound
+from integrator.store.tables import deliveries, effects, escalations, events, leases
+
+
+class Store:
+    """Escalations in a SQL database; every method is one transaction."""
+
+    def __init__(self, engine: Engine, *, public_url: str) -> None:
+        self.engine = engine
+        self.public_url = public_url.rstrip("/")
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add(
+        self,
+        escalation: Escalation,
+        *,
+        owed: Sequence[Owed],
+        event: Event,
+    ) -> tuple[Escalation, bool]:
+        """Store a new escalation with the effects it owes; (the first one, False) on a repeated key."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(escalations).values(_escalation_row(escalation)))
+                _insert_effects(conn, escalation.id, owed, now=escalation.created_at)
+                _insert_events(conn, escalation.id, [event])
+        except IntegrityError:
+            key = escalation.report.idempotency_key
+            first = self.find_by_key(key) if key else None
+            if first is None:
+                raise
+            return first, False
+        return self.get(escalation.id), True
+
+    def apply(
+        self,
+        escalation_id: str,
+        *,
+        now: datetime,
+        changes: Mapping[str, Any] | None = None,
+        owed: Iterable[Owed] = (),
+        timeline: Sequence[Event] = (),
+    ) -> builtins.list[Owed]:
+        """Change an escalation, owe new effects and extend its timeline, in one transaction.
+
+        Effects it owes already ((kind, target) seen before) are skipped: each is owed once, ever.
+        Returns the effects that were new.
+        """
+        with self.engine.begin() as conn:
+            have = {
+                (r.kind, r.target)
+                for r in conn.execute(
+                    select(effects.c.kind, effects.c.target).where(effects.c.escalation_id == escalation_id)
+                )
+            }
+            new = list(
+                {(o.kind.value, o.target): o for o in owed if (o.kind.value, o.target) not in have}.values()
+            )
+            _insert_effects(conn, escalation_id, new, now=now)
+            if changes:
+                conn.execute(
+                    update(escalations)
+                    .where(escalations.c.id == escalation_id)
+                    .values(**changes, updated_at=now)
+                )
+            _insert_events(conn, escalation_id, timeline)
+        return new
+
+    def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
+        """Take a due effect for this worker until `lease_until`; None when it is not due or taken."""
+        due = (
+            effects.c.id == effect_id,
+            effects.c.state == EffectState.PENDING.value,
+            or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
+            or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
+        )
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Another worker holding the row lock is about to take it: skip, don't wait.
+                locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
+                if conn.execute(locked).first() is None:
+                    return None
+            # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
+            claimed = conn.execute(
+                update(effects)
+                .where(*due)
+                .values(lease_until=lease_until, attempts=effects.c.attempts + 1, updated_at=now)
+            )
+            if claimed.rowcount != 1:
+                return None
+            row = conn.execute(select(effects).where(effects.c.id == effect_id)).one()
+            return _effect(row)
+
+    def finish(
+        self,
+        effect_id: int,
+        *,
+        now: datetime,
+        state: EffectState,
+        result: Mapping[str, Any] | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+        escalation_changes: Mapping[str, Any] | None = None,
+        timeline: Sequence[Event] = (),
+    ) -> None:
+        """Record what an effect's attempt came to, with what it changed, in one transaction."""
+        with self.engine.begin() as conn:
+            escalation_id = conn.execute(
+                select(effects.c.escalation_id).where(effects.c.id == effect_id)
+            ).scalar_one()
+            values: dict[str, Any] = {
+                "state": state.value,
+                "last_error": error,
+                "next_attempt_at": next_attempt_at,
+                "lease_until": None,
+                "updated_at": now,
+            }
+            if result is not None:
+                values["result"] = dict(result)
+            conn.execute(update(effects).where(effects.c.id == effect_id).values(**values))
+            if escalation_changes:
+                conn.execute(
+                    update(escalations)
+                    .where(escalations.c.id == escalation_id)
+                    .values(**escalation_changes, updated_at=now)
+                )
+            _insert_events(conn, escalation_id, timeline)
+
+    def update(
+        self, escalation_id: str, *, now: datetime, changes: Mapping[str, Any], timeline: Sequence[Event] = ()
+    ) -> None:
+        self.apply(escalation_id, now=now, changes=changes, timeline=timeline)
+
+    def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold the named lease until `until`; False while another holder's lease runs."""
+        with self.engine.begin() as conn:
+            exists = select(leases.c.name).where(leases.c.name == name)
+            if conn.dialect.name == "postgresql":
+                exists = exists.with_for_update(skip_locked=True)
+                if conn.execute(exists).first() is None:
+                    inserted = conn.execute(
+                        pg_insert(leases)
+                        .values(name=name, holder=holder, until=until)
+                        .on_conflict_do_nothing(index_elements=["name"])
+                        .returning(leases.c.name)
+                    )
+                    return inserted.first() is not None  # None: another worker inserted it first
+            elif conn.execute(exists).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(leases).values(name=name, holder=holder, until=until))
+                except IntegrityError:
+                    return False  # another worker created it a moment ago, and holds it
+                return True
+            taken = conn.execute(
+                update(leases)
+                .where(leases.c.name == name, or_(leases.c.until <= now, leases.c.holder == holder))
+                .values(holder=holder, until=until)
+            )
+            return taken.rowcount == 1
+
+    def release_lease(self, name: str, *, holder: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(leases)
+                .where(leases.c.name == name, leases.c.holder == holder)
+                .values(until=datetime(1970, 1, 1, tzinfo=UTC))
+            )
+
+    def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
+        """Remember a webhook delivery; False when it was seen before (a redelivery)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
+        """Set (or, with None, revoke) the customer status page's token."""
+        self.apply(escalation_id, now=now, changes={"status_token": token}, timeline=[event])
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get(self, escalation_id: str) -> Escalation:
+        found = self._load(escalations.c.id == escalation_id)
+        if not found:
+            raise NotFound(f"no escalation {escalation_id!r}")
+        return found[0]
+
+    def find_by_key(self, idempotency_key: str) -> Escalation | None:
+        found = self._load(escalations.c.idempotency_key == idempotency_key)
+        return found[0] if found else None
+
+    def list(self, *, states: Collection[State] | None = None, limit: int = 200) -> builtins.list[Escalation]:
+        """Newest first."""
+        where = escalations.c.state.in_([s.value for s in states]) if states else None
+        return self._load(where, limit=limit)
+
+    def by_status_token(self, token: str) -> Escalation | None:
+        found = self._load(escalations.c.status_token == token) if token else []
+        return found[0] if found else None
+
+    def by_incident(self, incident_id: str) -> Escalation | None:
+        found = self._load(escalations.c.pd_incident_id == incident_id)
+        return found[0] if found else None
+
+    def by_issue(self, key: str) -> Escalation | None:
+        found = self._load(escalations.c.jira_key == key)
+        return found[0] if found else None
+
+    def open_ids(self) -> builtins.list[str]:
+        """Every escalation the sync watches (not fixed, not closed), oldest first."""
+        query = (
+            select(escalations.c.id)
+            .where(escalations.c.state.not_in([State.FIXED.value, State.CLOSED.value]))
+            .order_by(escalations.c.created_at, escalations.c.id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def load(self, ids: Collection[str]) -> builtins.list[Escalation]:
+        """These escalations (any order); ones that do not exist are left out."""
+        return self._load(escalations.c.id.in_(list(ids)), limit=len(ids) or 1)
+
+    def due_escalations(self, *, now: datetime) -> builtins.list[str]:
+        """Ids of escalations with a pending effect past its backoff and lease, oldest effect first."""
+        return list(dict.fromkeys(escalation_id for escalation_id, _ in self.due_effects(now=now)))
+
+    def due_effects(self, *, now: datetime, limit: int | None = None) -> builtins.list[tuple[str, int]]:
+        """(escalation id, effect id) of pending effects past their backoff and lease, oldest first."""
+        query = (
+            select(effects.c.escalation_id, effects.c.id)
+            .where(
+                effects.c.state == EffectState.PENDING.value,
+                or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
+                or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
+            )
+            .order_by(effects.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(r.escalation_id, r.id) for r in conn.execute(query)]
+
+    def pending_effects(self) -> builtins.list[tuple[str, Effect]]:
+        """(escalation id, effect) of every effect still pending, soonest retry first."""
+        query = (
+            select(effects)
+            .where(effects.c.state == EffectState.PENDING.value)
+            .order_by(effects.c.next_attempt_at, effects.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [(r.escalation_id, _effect(r)) for r in conn.execute(query)]
+
+    def _load(self, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
+        query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            ids = [r.id for r in rows]
+            effect_rows = conn.execute(
+                select(effects).where(effects.c.escalation_id.in_(ids)).order_by(effects.c.id)
+            ).all()
+            event_rows = conn.execute(
+                select(events).where(and_(events.c.escalation_id.in_(ids))).order_by(events.c.id)
+            ).all()
+        by_id: dict[str, tuple[list[Effect], list[Event]]] = {i: ([], []) for i in ids}
+        for r in effect_rows:
+            by_id[r.escalation_id][0].append(_effect(r))
+        for r in event_rows:
+            by_id[r.escalation_id][1].append(Event(at=r.at, kind=r.kind, text=r.text, data=r.data))
+        return [_escalation(r, *by_id[r.id], public_url=self.public_url) for r in rows]
+
+
+def _insert_effects(conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime) -> None:
+    if owed:
+        conn.execute(
+            insert(effects),
+            [
+                {
+                    "escalation_id": escalation_id,
+                    "kind": o.kind.value,
+                    "target": o.target,
+                    "state": EffectState.PENDING.value,
+                    "attempts": 0,
+                    "result": {},
+                    "payload": o.payload,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for o in owed
+            ],
+        )
+
+
+def _insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event]) -> None:
+    if timeline:
+        conn.execute(
+            insert(events),
+            [
+                {"escalation_id": escalation_id, "at": e.at, "kind": e.kind, "text": e.text, "data": e.data}
+                for e in timeline
+            ],
+        )
+
+
+def _escalation_row(e: Escalation) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "idempotency_key": e.report.idempotency_key,
+        "state": e.state.value,
+        "dry_run": e.dry_run,
+        "report": e.report.model_dump(mode="json"),
+        "owner": asdict(e.owner),
+        "created_at": e.created_at,
+        "updated_at": e.created_at,
+        "fix_due": e.fix_due,
+        "rca_due": e.rca_due,
+    }
+
+
+def _owner(data: dict[str, Any]) -> Owner:
+    team = dict(data["team"])
+    team["breach_contacts"] = tuple(team.get("breach_contacts", ()))
+    return Owner(**{**data, "team": Team(**team)})
+
+
+def _effect(r: Row[Any]) -> Effect:
+    return Effect(
+        id=r.id,
+        kind=EffectKind(r.kind),
+        state=EffectState(r.state),
+        attempts=r.attempts,
+        last_error=r.last_error,
+        next_attempt_at=r.next_attempt_at,
+        target=r.target,
+        result=dict(r.result or {}),
+        payload=dict(r.payload or {}),
+    )
+
+
+def _escalation(
+    r: Row[Any], effect_list: list[Effect], timeline: list[Event], *, public_url: str
+) -> Escalation:
+    page = (
+        Page(incident_id=r.pd_incident_id, url=r.pd_url, assignee=r.pd_assignee, note=r.pd_note or "")
+        if r.pd_incident_id
+        else None
+    )
+    ticket = Ticket(key=r.jira_key, url=r.jira_url or "") if r.jira_key else None
+    return Escalation(
+        id=r.id,
+        state=State(r.state),
+        dry_run=r.dry_run,
+        report=FailureReport.model_validate(r.report),
+        owner=_owner(r.owner),
+        created_at=r.created_at,
+        fix_due=r.fix_due,
+        rca_due=r.rca_due,
+        url=f"{public_url}/escalations/{r.id}",
+        page=page,
+        pagerduty_state=r.pd_state,
+        ticket=ticket,
+        jira_state=r.jira_state,
+        jira_status=r.jira_status,
+        acknowledged_at=r.acknowledged_at,
+        acknowledged_by=r.acknowledged_by,
+        fixed_at=r.fixed_at,
+        status_token=r.status_token,
+        effects=tuple(effect_list),
+        timeline=tuple(timeline),
+    )

@@ -1,0 +1,132 @@
+"""The JSON API under /api/v1: submit, read and list escalations, and preview an owner.
+
+Every route authenticates first (before the body is read); errors are `problems.ErrorOut`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from integrator.application.escalate import parse_report
+from integrator.application.present import escalation_dict
+from integrator.application.preview import preview_dict, preview_owner
+from integrator.application.submit import Submitter
+from integrator.bootstrap import Services
+from integrator.domain.escalation import State
+from integrator.errors import InvalidReport
+from integrator.web.auth import Authenticator
+from integrator.web.problems import NotJson
+from integrator.web.schemas import ErrorOut, EscalationList, EscalationOut, OpenFilter, PreviewIn, PreviewOut
+
+OPEN = {State.PENDING, State.PAGED, State.ACKNOWLEDGED}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorOut} for code in codes}
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+async def read_json(request: Request) -> bytes:
+    """The raw body of a JSON request (a page on another site cannot send this content type)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise NotJson("send the body as JSON with `Content-Type: application/json`")
+    return await request.body()
+
+
+def only_params(request: Request, *known: str) -> None:
+    """Refuse query parameters a route does not take: `?stat=open` must not quietly list everything."""
+    unknown = [name for name in request.query_params if name not in known]
+    if unknown:
+        raise InvalidReport(dict.fromkeys(unknown, "is not a parameter of this route"))
+
+
+def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> APIRouter:
+    routes = APIRouter(tags=["escalations"])
+
+    @routes.post(
+        "/escalations",
+        status_code=201,
+        summary="Report a failure: store it, page the owner, file the P1",
+        response_model=None,
+        responses={
+            201: {"model": EscalationOut, "description": "Stored; the page was attempted"},
+            200: {"model": EscalationOut, "description": "A repeat of an idempotency_key: the first"},
+            **_errors(401, 403, 409, 413, 415, 422),
+        },
+        openapi_extra=_json_body("FailureReport"),
+    )
+    async def create(request: Request) -> Response:
+        await asyncio.to_thread(auth.api, request)
+        only_params(request)
+        report = parse_report(await read_json(request))
+        escalation, created = await asyncio.to_thread(submitter.submit, report, channel="api")
+        return JSONResponse(
+            escalation_dict(escalation),
+            status_code=201 if created else 200,
+            headers={"Location": f"/api/v1/escalations/{escalation.id}"},
+        )
+
+    @routes.get(
+        "/escalations/{escalation_id}",
+        summary="One escalation: owner, page, ticket, effects, clocks and timeline",
+        response_model=None,
+        responses={200: {"model": EscalationOut, "description": "The escalation"}, **_errors(401, 403, 404)},
+    )
+    def read(request: Request, escalation_id: str) -> Response:
+        auth.api(request)
+        only_params(request)
+        return JSONResponse(escalation_dict(services.store.get(escalation_id)))
+
+    @routes.get(
+        "/escalations",
+        summary="Escalations, newest first; `state=open` for those not yet fixed",
+        response_model=None,
+        responses={200: {"model": EscalationList, "description": "The list"}, **_errors(401, 403, 422)},
+    )
+    def listing(
+        request: Request,
+        state: Annotated[list[OpenFilter] | None, Query(description="repeatable; `open` = not fixed")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> Response:
+        auth.api(request)
+        only_params(request, "state", "limit")
+        wanted: set[State] = set()
+        for name in state or []:
+            wanted |= OPEN if name == "open" else {State(name)}
+        found = services.store.list(states=wanted or None, limit=limit)
+        return JSONResponse({"escalations": [escalation_dict(e) for e in found]})
+
+    @routes.post(
+        "/owners/preview",
+        summary="Who would be paged for these locations or this stack trace, and which line decided",
+        response_model=None,
+        responses={
+            200: {"model": PreviewOut, "description": "The owner"},
+            **_errors(401, 403, 413, 415, 422),
+        },
+        openapi_extra=_json_body("PreviewIn"),
+        tags=["owners"],
+    )
+    async def preview(request: Request) -> Response:
+        await asyncio.to_thread(auth.api, request)
+        only_params(request)
+        try:
+            asked = PreviewIn.model_validate_json(await read_json(request))
+        except ValidationError as exc:
+            raise InvalidReport(
+                {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
+            ) from exc
+        found = preview_owner(services.escalator, locations=asked.locations, stack_trace=asked.stack_trace)
+        return JSONResponse(preview_dict(found))
+
+    return routes
