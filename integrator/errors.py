@@ -13,7 +13,8 @@ Adapters translate foreign exceptions into these at the boundary (`raise ... fro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 
 class IntegratorError(Exception):
@@ -26,6 +27,30 @@ class InvalidReport(IntegratorError):
     def __init__(self, fields: Mapping[str, str]) -> None:
         self.fields = dict(fields)
         super().__init__("; ".join(f"{name}: {why}" for name, why in self.fields.items()))
+
+
+def field_messages(errors: Iterable[Mapping[str, Any]], *, root: str = "report") -> dict[str, str]:
+    """One message per field from pydantic's `errors()`: dotted names, in our words.
+
+    The one translation of validation errors, used by every parser (report, preview, settings).
+    """
+    messages: dict[str, str] = {}
+    for error in errors:
+        name = field_name(error["loc"]) or root
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if message.startswith("failure.locations or failure.stack_trace"):
+            name, message = "failure.locations", "failure.locations or failure.stack_trace is required"
+        elif error["type"] == "missing":
+            message = "is required"
+        elif error["type"] == "extra_forbidden":
+            message = "is not a known field"
+        messages.setdefault(name, message)
+    return messages
+
+
+def field_name(loc: Sequence[int | str]) -> str:
+    """`("deal", "economic_buyer", "email")` → `deal.economic_buyer.email`."""
+    return ".".join(str(part) for part in loc)
 
 
 class ConfigError(IntegratorError):

@@ -14,12 +14,12 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.ports import Clock
 from integrator.application.sync import tell
 from integrator.domain.clocks import default_rca_due, fix_due
-from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State
+from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, escalation_url
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidReport, field_messages
 from integrator.store.escalations import Store
 
 OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
@@ -37,22 +37,7 @@ def parse_report(data: str | bytes | Mapping[str, Any]) -> FailureReport:
     try:
         return FailureReport.model_validate(data)
     except ValidationError as exc:
-        raise InvalidReport(_field_messages(exc)) from exc
-
-
-def _field_messages(exc: ValidationError) -> dict[str, str]:
-    messages: dict[str, str] = {}
-    for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"]) or "report"
-        message = error["msg"].removeprefix("Value error, ")
-        if message.startswith("failure.locations or failure.stack_trace"):
-            name, message = "failure.locations", "failure.locations or failure.stack_trace is required"
-        elif error["type"] == "missing":
-            message = "is required"
-        elif error["type"] == "extra_forbidden":
-            message = "is not a known field"
-        messages.setdefault(name, message)
-    return messages
+        raise InvalidReport(field_messages(exc.errors())) from exc
 
 
 @dataclass
@@ -101,7 +86,7 @@ class Escalator:
             created_at=now,
             fix_due=fix_due(now, self.fix_hours),
             rca_due=report.rca_due or default_rca_due(now, report.reporter.time_zone),
-            url=f"{self.public_url}/escalations/{escalation_id}",
+            url=escalation_url(self.public_url, escalation_id),
         )
 
     def submit(self, report: FailureReport) -> tuple[Escalation, bool]:

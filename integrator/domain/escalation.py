@@ -11,6 +11,16 @@ from integrator.domain.owner import Owner
 from integrator.domain.report import FailureReport
 
 
+def escalation_url(public_url: str, escalation_id: str) -> str:
+    """The escalation's page: the one link every message, ticket and page carries."""
+    return f"{public_url.rstrip('/')}/escalations/{escalation_id}"
+
+
+def status_page_url(public_url: str, token: str) -> str:
+    """The customer's status page for a shared escalation."""
+    return f"{public_url.rstrip('/')}/status/{token}"
+
+
 class State(StrEnum):
     PENDING = "pending"
     PAGED = "paged"

@@ -22,6 +22,7 @@ from integrator.domain.escalation import (
     Page,
     State,
     Ticket,
+    escalation_url,
 )
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
@@ -385,7 +386,7 @@ def _escalation(
         created_at=r.created_at,
         fix_due=r.fix_due,
         rca_due=r.rca_due,
-        url=f"{public_url}/escalations/{r.id}",
+        url=escalation_url(public_url, r.id),
         page=page,
         pagerduty_state=r.pd_state,
         ticket=ticket,

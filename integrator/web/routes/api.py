@@ -18,7 +18,7 @@ from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
 from integrator.bootstrap import Services
 from integrator.domain.escalation import State
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidReport, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
 from integrator.web.schemas import ErrorOut, EscalationList, EscalationOut, OpenFilter, PreviewIn, PreviewOut
@@ -123,9 +123,7 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
         try:
             asked = PreviewIn.model_validate_json(await read_json(request))
         except ValidationError as exc:
-            raise InvalidReport(
-                {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
-            ) from exc
+            raise InvalidReport(field_messages(exc.errors(), root="body")) from exc
         found = preview_owner(services.escalator, locations=asked.locations, stack_trace=asked.stack_trace)
         return JSONResponse(preview_dict(found))
 

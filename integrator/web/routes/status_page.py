@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from integrator.application.updates import promises, revoke_status_page, share_status_page
 from integrator.bootstrap import Services
-from integrator.domain.escalation import Escalation, State
+from integrator.domain.escalation import Escalation, State, status_page_url
 from integrator.messages import notify
 from integrator.web.auth import Authenticator
 from integrator.web.pages import Pages
@@ -37,7 +37,7 @@ STANDING = {
 
 def status_url(public_url: str, escalation: Escalation) -> str | None:
     """The link the customer gets, while the page is shared."""
-    return f"{public_url.rstrip('/')}/status/{escalation.status_token}" if escalation.status_token else None
+    return status_page_url(public_url, escalation.status_token) if escalation.status_token else None
 
 
 def router(services: Services, *, auth: Authenticator, pages: Pages) -> APIRouter:
