@@ -9,9 +9,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from integrator.adapters.dryrun import DryRunPager, DryRunTracker
+from integrator.adapters.dryrun import DryRunChatPoster, DryRunMailer, DryRunPager, DryRunTracker
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
+from integrator.application.handlers import Handlers
 from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
 from integrator.application.retrying import RetryPolicy
 from integrator.application.sync import Syncer
@@ -70,26 +71,39 @@ def ca_bundle() -> str | bool:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or True
 
 
-def build_pager(settings: Settings) -> Pager:
-    if settings.dry_run or not settings.pagerduty.configured:
+def runs_dry(settings: Settings, *, pager: Pager | None = None, tracker: Tracker | None = None) -> bool:
+    """Whether nothing may leave the process: asked for, or PagerDuty or Jira has no credentials.
+
+    Decided here, once: a dry run hands every outbound port (pager, tracker, mailer, chat) a
+    stand-in that records instead of sending. Ports handed in (tests) count as configured.
+    """
+    return (
+        settings.dry_run
+        or (pager is None and not settings.pagerduty.configured)
+        or (tracker is None and not settings.jira.configured)
+    )
+
+
+def build_pager(settings: Settings, *, dry: bool) -> Pager:
+    if dry:
         return DryRunPager(settings.pagerduty)
     from integrator.adapters.pagerduty import PagerDutyPager
 
     return PagerDutyPager(settings.pagerduty, verify=ca_bundle())
 
 
-def build_tracker(settings: Settings) -> Tracker:
-    if settings.dry_run or not settings.jira.configured:
+def build_tracker(settings: Settings, *, dry: bool) -> Tracker:
+    if dry:
         return DryRunTracker(settings.jira)
     from integrator.adapters.jira import JiraTracker
 
     return JiraTracker(settings.jira, verify=ca_bundle())
 
 
-def build_mailer(settings: Settings) -> Mailer | None:
-    """SMTP when a host and a sender are set; otherwise None, and email stays in dry-run."""
-    if settings.dry_run or not settings.smtp.configured:
-        return None
+def build_mailer(settings: Settings, *, dry: bool) -> Mailer:
+    """SMTP when a host and a sender are set and the run is not dry; otherwise the stand-in."""
+    if dry or not settings.smtp.configured:
+        return DryRunMailer()
     from integrator.adapters.smtp import SmtpMailer
 
     bundle = ca_bundle()
@@ -97,10 +111,10 @@ def build_mailer(settings: Settings) -> Mailer | None:
     return SmtpMailer(settings.smtp, ssl_context=context)
 
 
-def build_chat(settings: Settings, catalog: Catalog) -> ChatPoster | None:
-    """Posts to the teams' chat webhooks from the catalog; None (dry-run) when none has one."""
-    if settings.dry_run or not any(team.chat_webhook for team in catalog.teams.values()):
-        return None
+def build_chat(*, dry: bool) -> ChatPoster:
+    """Posts to the teams' chat webhooks from the catalog, unless the run is dry."""
+    if dry:
+        return DryRunChatPoster()
     from integrator.adapters.chat import HttpChatPoster
 
     return HttpChatPoster(verify=ca_bundle())
@@ -123,15 +137,17 @@ def build(
     engine = connect(settings.database_url)
     migrate(engine)
     store = Store(engine, public_url=settings.public_url)
-    dispatcher = Dispatcher(
-        store=store,
-        pager=pager or build_pager(settings),
-        tracker=tracker or build_tracker(settings),
-        clock=clock,
-        retry=retry or RetryPolicy(),
-        mailer=mailer or build_mailer(settings),
-        chat=chat or build_chat(settings, catalog),
+    dry = runs_dry(settings, pager=pager, tracker=tracker)
+    pager = pager or build_pager(settings, dry=dry)
+    tracker = tracker or build_tracker(settings, dry=dry)
+    handlers = Handlers(
+        pager=pager,
+        tracker=tracker,
+        mailer=mailer or build_mailer(settings, dry=dry),
+        chat=chat or build_chat(dry=dry),
+        now=clock.now,
     )
+    dispatcher = Dispatcher(store=store, handlers=handlers, clock=clock, retry=retry or RetryPolicy())
     escalator = Escalator(
         store=store,
         dispatcher=dispatcher,
@@ -141,6 +157,16 @@ def build(
         fix_hours=settings.sla.fix_hours,
         source_roots=settings.source_roots,
         public_url=settings.public_url,
+        dry_run=dry,
+        pager=pager,
+        tracker=tracker,
     )
-    syncer = Syncer(store, dispatcher, clock, resolve_page_on_fix=settings.sync.resolve_page_on_fix)
+    syncer = Syncer(
+        store,
+        dispatcher,
+        pager,
+        tracker,
+        clock,
+        resolve_page_on_fix=settings.sync.resolve_page_on_fix,
+    )
     return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer)

@@ -4,6 +4,9 @@
     ├── InvalidReport      bad input; names each bad field; nothing stored or sent (exit 2, HTTP 422)
     ├── ConfigError        settings, registry or catalog unusable (exit 1)
     ├── NotFound           no such escalation or token (exit 1, HTTP 404)
+    ├── AlreadyRecorded    the store already holds this (a repeat, or another worker was first)
+    ├── Conflict           collides with what is stored, e.g. a reused idempotency key (HTTP 409)
+    ├── StoreUnavailable   the database did not answer (exit 1, HTTP 503); the next pass retries
     └── IntegrationError   an outside system (Jira, PagerDuty, SMTP, chat) did not do what we asked
         ├── Unavailable    transient: connection error, timeout, 429, 5xx; retried by retrying.py
         └── Rejected       permanent: the system understood and refused; shown, not retried
@@ -59,6 +62,22 @@ class ConfigError(IntegratorError):
 
 class NotFound(IntegratorError):
     """The thing asked for does not exist."""
+
+
+class AlreadyRecorded(IntegratorError):
+    """What was to be stored is there already: another worker (or an earlier request) was first."""
+
+
+class Conflict(IntegratorError):
+    """The request collides with what is stored (an idempotency key reused for another report)."""
+
+    def __init__(self, message: str, *, existing: str) -> None:
+        super().__init__(message)
+        self.existing = existing  # the id of what holds the key
+
+
+class StoreUnavailable(IntegratorError):
+    """The database could not be reached or did not answer in time."""
 
 
 class IntegrationError(IntegratorError):

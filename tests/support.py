@@ -75,7 +75,6 @@ class MemoryPager:
     a test moves an incident by setting its entry.
     """
 
-    dry_run: bool = False
     pages: dict[str, Page] = field(default_factory=dict)  # by incident key
     notes: list[tuple[str, str]] = field(default_factory=list)
     failures: list[IntegrationError] = field(default_factory=list)
@@ -147,7 +146,6 @@ class MemoryTracker:
     does not know. `missing_transitions` are the categories the workflow cannot move an issue into.
     """
 
-    dry_run: bool = False
     tickets: dict[str, Ticket] = field(default_factory=dict)  # by label
     links: dict[tuple[str, str], str] = field(default_factory=dict)
     comments: list[tuple[str, str]] = field(default_factory=list)

@@ -24,11 +24,11 @@ log = logging.getLogger(__name__)
 
 
 class HttpChatPoster:
-    dry_run = False
-
     def __init__(self, timeout: float = 10.0, *, verify: ssl.SSLContext | str | bool = True) -> None:
         self.timeout = timeout
         # Built once (loading the CAs is the slow part); True: the system's CAs, or SSL_CERT_FILE when set.
+        if isinstance(verify, str):
+            verify = ssl.create_default_context(cafile=verify)
         self.ssl_context = (
             verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
         )
@@ -101,12 +101,3 @@ def _seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-class DryRunChatPoster:
-    """Chat when no team has a webhook, or dry-run is asked for: nothing is posted."""
-
-    dry_run = True
-
-    def post(self, webhook_url: str, text: str) -> None:
-        return None

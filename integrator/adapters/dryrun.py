@@ -1,9 +1,11 @@
-"""Stand-ins for PagerDuty and Jira when they are not configured (or dry-run is asked for): send nothing.
+"""Stand-ins for every outbound port in a dry run: they send nothing and record what they would have.
 
-`plan` shows exactly what the real adapter would send, built by the same functions; lookups that
-only the real system can answer appear as `<looked up: ...>` placeholders. The payload builders
-are imported when used, so a dry run never loads the SDKs. Reads find nothing (no note, no
-comment, no incident) and a status read directly is `"dry-run"`; writes do nothing.
+Bootstrap hands these out instead of the real adapters when integrator runs dry (no credentials,
+or `INTEGRATOR_DRY_RUN=true`); nothing here opens a socket. Each write records, through
+`planning.record`, what the real adapter would have sent (built by the same payload functions,
+with `<looked up: ...>` placeholders for what only the real system can answer); the dispatcher
+stores it as the effect's planned result. Reads find nothing, and a status read directly is
+"dry-run". The payload builders are imported when used, so a dry run never loads the SDKs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Page, Ticket
+from integrator.application.planning import record
+from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Message, Page, Ticket
 from integrator.settings import JiraSettings, PagerDutySettings
 
 DRY_RUN_INCIDENT = "dry-run"
@@ -21,16 +24,18 @@ UNKNOWN = "dry-run"  # the status of anything read in a dry run: nothing was ask
 
 
 class DryRunPager:
-    dry_run = True
-
     def __init__(self, settings: PagerDutySettings) -> None:
         self.settings = settings
 
     def page(self, escalation: Escalation) -> Page:
         team = escalation.owner.team
+        who = f"{escalation.owner.engineer} on service {team.pagerduty_service}"
+        record(
+            f"would page {escalation.owner.engineer} on PagerDuty service {team.pagerduty_service}",
+            self.plan(escalation),
+        )
         note = (
-            f"dry-run: nothing was sent to PagerDuty; would page {escalation.owner.engineer}"
-            f" on service {team.pagerduty_service} with priority {self.settings.priority}"
+            f"dry-run: nothing was sent to PagerDuty; would page {who} with priority {self.settings.priority}"
         )
         return Page(incident_id=DRY_RUN_INCIDENT, url=None, assignee=None, note=note)
 
@@ -38,7 +43,7 @@ class DryRunPager:
         return None
 
     def add_note(self, incident_id: str, text: str) -> None:
-        return None
+        record("would add a note to the PagerDuty incident", {"note": text})
 
     def has_note(self, incident_id: str, text: str) -> bool:
         return False
@@ -50,10 +55,10 @@ class DryRunPager:
         return IncidentStatus(incident_id=incident_id, incident_key=None, status=UNKNOWN, urgency=UNKNOWN)
 
     def resolve(self, incident_id: str) -> None:
-        return None
+        record("would resolve the incident", {"status": "resolved"})
 
     def raise_urgency(self, incident_id: str) -> None:
-        return None
+        record("would raise the incident's urgency", {"urgency": "high"})
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         from integrator.adapters.pagerduty import incident_payload
@@ -66,22 +71,22 @@ class DryRunPager:
 
 
 class DryRunTracker:
-    dry_run = True
-
     def __init__(self, settings: JiraSettings) -> None:
         self.settings = settings
 
     def file(self, escalation: Escalation) -> Ticket:
+        text = f"would file a P1 in Jira project {escalation.owner.team.jira_project}"
+        record(f"{text}, due {escalation.fix_due:%Y-%m-%d}", self.plan(escalation))
         return Ticket(key=DRY_RUN_KEY, url="")
 
     def find(self, escalation: Escalation) -> Ticket | None:
         return None
 
     def link(self, key: str, *, url: str, title: str) -> None:
-        return None
+        record("would link the Jira P1 and the PagerDuty incident", {"url": url, "title": title})
 
     def comment(self, key: str, text: str) -> None:
-        return None
+        record("would comment on the Jira P1", {"comment": text})
 
     def has_comment(self, key: str, text: str) -> bool:
         return False
@@ -93,9 +98,20 @@ class DryRunTracker:
         return IssueStatus(key=key, status=UNKNOWN, category=UNKNOWN)
 
     def transition_to(self, key: str, category: str) -> IssueStatus:
+        record("would move the Jira P1", {"category": category})
         return IssueStatus(key=key, status=UNKNOWN, category=UNKNOWN)
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         from integrator.adapters.jira import issue_fields
 
         return issue_fields(escalation, self.settings)
+
+
+class DryRunMailer:
+    def send(self, message: Message) -> None:
+        record(f"would email {message.to}", {"to": message.to, "subject": message.subject})
+
+
+class DryRunChatPoster:
+    def post(self, webhook_url: str, text: str) -> None:
+        record("would post to the team's chat", {"text": text})

@@ -172,8 +172,6 @@ def _middle_out(trace: str, limit: int) -> str:
 class JiraTracker:
     """Files and finds P1s in Jira, authenticated by API token (Cloud) or personal access token (DC)."""
 
-    dry_run = False
-
     def __init__(self, settings: JiraSettings, *, verify: bool | str = True) -> None:
         if not settings.configured or not settings.url:
             raise ConfigError("Jira needs INTEGRATOR_JIRA__URL and an API token with email, or a PAT")

@@ -103,7 +103,6 @@ def windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]
 class PagerDutyPager:
     """Pages through PagerDuty's REST API v2 as `settings.from_email`."""
 
-    dry_run = False
     offset_limit = OFFSET_LIMIT
 
     def __init__(

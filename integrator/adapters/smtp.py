@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 
 
 class SmtpMailer:
-    dry_run = False
-
     def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None) -> None:
         if not settings.host or not settings.from_:
             raise ConfigError("INTEGRATOR_SMTP__HOST and INTEGRATOR_SMTP__FROM are both needed to send email")
@@ -127,12 +125,3 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (smtplib.SMTPException, OSError):
         smtp.close()
-
-
-class DryRunMailer:
-    """Email when SMTP is not configured: nothing is sent (the dispatcher shows what would have been)."""
-
-    dry_run = True
-
-    def send(self, message: Message) -> None:
-        return None

@@ -10,17 +10,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from integrator.application.announce import tell
 from integrator.application.dispatch import Dispatcher
-from integrator.application.ports import Clock
-from integrator.application.sync import tell
+from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
-from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, escalation_url
+from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
 from integrator.errors import InvalidReport, field_messages
-from integrator.store.escalations import Store
 
 OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
 
@@ -44,7 +43,7 @@ def parse_report(data: str | bytes | Mapping[str, Any]) -> FailureReport:
 class Escalator:
     """Turns a report into a stored escalation and drives what it owes."""
 
-    store: Store
+    store: EscalationStore
     dispatcher: Dispatcher
     registry: Registry
     catalog: Catalog
@@ -52,10 +51,9 @@ class Escalator:
     fix_hours: float
     source_roots: Sequence[str]
     public_url: str
-
-    @property
-    def dry_run(self) -> bool:
-        return self.dispatcher.pager.dry_run or self.dispatcher.tracker.dry_run
+    dry_run: bool  # decided once, in bootstrap: the outbound ports are stand-ins that send nothing
+    pager: Pager
+    tracker: Tracker
 
     def locations(self, report: FailureReport) -> list[str]:
         """Where the failure is: the stack trace's vendor frames (innermost first), then those given."""
@@ -89,6 +87,11 @@ class Escalator:
             url=escalation_url(self.public_url, escalation_id),
         )
 
+    def plan(self, report: FailureReport) -> tuple[Escalation, dict[str, Any], dict[str, Any]]:
+        """What escalating this report would do: the escalation, the page and the P1 (nothing sent)."""
+        escalation = self.prepare(report)
+        return escalation, self.pager.plan(escalation), self.tracker.plan(escalation)
+
     def submit(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Store the escalation and what it owes, in one transaction; (first, False) on a repeat."""
         if report.idempotency_key and (first := self.store.find_by_key(report.idempotency_key)):
@@ -97,7 +100,7 @@ class Escalator:
         text = f"Reported by {report.reporter.email}: {report.failure.title}. "
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
-        return self.store.add(escalation, owed=(*OWED, *tell(escalation, "escalated")), event=reported)
+        return self.store.add(escalation, owed=(*OWED, *tell(escalation, Topic.ESCALATED)), event=reported)
 
     def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Submit, then drive every effect that is due now (page first)."""

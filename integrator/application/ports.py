@@ -1,16 +1,31 @@
 """The small Protocols integrator needs from the outside world, in its own words.
 
-Adapters in `integrator/adapters/` implement them; tests use in-memory fakes. Every method
-raises `errors.Unavailable` (transient) or `errors.Rejected` (permanent), never an SDK error.
+Adapters in `integrator/adapters/` and the stores in `integrator/store/` implement them; bootstrap
+picks which (the real adapter or its dry-run stand-in); tests use in-memory fakes. Outbound
+methods raise `errors.Unavailable` (transient) or `errors.Rejected` (permanent), never an SDK
+error; store methods raise `errors.AlreadyRecorded`, `errors.StoreUnavailable` or `NotFound`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Message, Page, Ticket
+from integrator.domain.escalation import (
+    Changes,
+    Effect,
+    EffectState,
+    Escalation,
+    Event,
+    IncidentStatus,
+    IssueStatus,
+    Message,
+    Owed,
+    Page,
+    State,
+    Ticket,
+)
 
 
 class Clock(Protocol):
@@ -26,8 +41,6 @@ class SystemClock:
 
 class Pager(Protocol):
     """PagerDuty, seen as the thing that wakes the owning engineer."""
-
-    dry_run: bool
 
     def page(self, escalation: Escalation) -> Page:
         """Open a high-urgency incident keyed by the escalation id, assigned to its engineer."""
@@ -66,8 +79,6 @@ class Pager(Protocol):
 
 class Tracker(Protocol):
     """Jira, seen as the place the P1 and its 48-hour clock live."""
-
-    dry_run: bool
 
     def file(self, escalation: Escalation) -> Ticket:
         """Create the P1 for the escalation (one request; never searches first)."""
@@ -111,14 +122,108 @@ class Tracker(Protocol):
 class Mailer(Protocol):
     """Email through SMTP."""
 
-    dry_run: bool
-
     def send(self, message: Message) -> None: ...
 
 
 class ChatPoster(Protocol):
     """A team's Slack-compatible incoming webhook."""
 
-    dry_run: bool
-
     def post(self, webhook_url: str, text: str) -> None: ...
+
+
+class EscalationStore(Protocol):
+    """Escalations, the effects they owe and their timelines; every method is one transaction."""
+
+    def add(self, escalation: Escalation, *, owed: Sequence[Owed], event: Event) -> tuple[Escalation, bool]:
+        """Store a new escalation with what it owes; (the first one, False) on a repeated idempotency key."""
+        ...
+
+    def apply(
+        self,
+        escalation_id: str,
+        *,
+        now: datetime,
+        changes: Changes | None = None,
+        owed: Iterable[Owed] = (),
+        timeline: Sequence[Event] = (),
+    ) -> list[Owed]:
+        """Change an escalation, owe new effects (each (kind, target) once, ever) and extend its
+        timeline; returns the effects that were new."""
+        ...
+
+    def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
+        """Take a due effect until `lease_until`; None when it is not due or another worker has it."""
+        ...
+
+    def finish(
+        self,
+        effect_id: int,
+        *,
+        now: datetime,
+        state: EffectState,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+        changes: Changes | None = None,
+        timeline: Sequence[Event] = (),
+    ) -> None:
+        """Record what an effect's attempt came to, with what it changed."""
+        ...
+
+    def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold the named lease until `until`; False while another holder's lease runs."""
+        ...
+
+    def release_lease(self, name: str, *, holder: str) -> None: ...
+
+    def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
+        """Remember a webhook delivery; False when it was seen before."""
+        ...
+
+    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
+        """Set (or, with None, revoke) the customer status page's token."""
+        ...
+
+    def get(self, escalation_id: str) -> Escalation:
+        """The escalation, or `NotFound`."""
+        ...
+
+    def find_by_key(self, idempotency_key: str) -> Escalation | None: ...
+
+    def recent(self, *, states: Collection[State] | None = None, limit: int = 200) -> list[Escalation]:
+        """Newest first."""
+        ...
+
+    def by_status_token(self, token: str) -> Escalation | None: ...
+
+    def by_incident(self, incident_id: str) -> Escalation | None: ...
+
+    def by_issue(self, key: str) -> Escalation | None: ...
+
+    def open_ids(self) -> list[str]:
+        """Every escalation the sync watches (not fixed, not closed), oldest first."""
+        ...
+
+    def load(self, ids: Collection[str]) -> list[Escalation]:
+        """These escalations (any order); ones that do not exist are left out."""
+        ...
+
+    def due_escalations(self, *, now: datetime) -> list[str]:
+        """Ids of escalations with a pending effect past its backoff and lease, oldest effect first."""
+        ...
+
+    def pending_effects(self) -> list[tuple[str, Effect]]:
+        """(escalation id, effect) of every effect still pending, soonest retry first."""
+        ...
+
+
+class SubmitMetrics(Protocol):
+    """What the submit path counts: submissions, time to page, background failures."""
+
+    def submitted(self, channel: str, *, created: bool) -> None: ...
+
+    def paged(self, escalation: Escalation) -> None:
+        """The escalation's page just went out (observed once, by the run that sent it)."""
+        ...
+
+    def background_failed(self) -> None: ...

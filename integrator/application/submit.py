@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
+from integrator.application.ports import EscalationStore, SubmitMetrics
 from integrator.domain.escalation import EffectKind, EffectState, Escalation
 from integrator.domain.report import FailureReport
-from integrator.store.escalations import Store
-from integrator.web.metrics import Metrics
-from integrator.web.problems import Conflict
+from integrator.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +37,9 @@ class Submitter:
         *,
         escalator: Escalator,
         dispatcher: Dispatcher,
-        store: Store,
+        store: EscalationStore,
         background: Executor,
-        metrics: Metrics,
+        metrics: SubmitMetrics,
         page_wait: float,
     ) -> None:
         self.escalator = escalator
@@ -63,7 +62,7 @@ class Submitter:
                 f" (escalation {escalation.id}); nothing new was stored",
                 existing=escalation.id,
             )
-        self.metrics.submissions.labels(channel, "created" if created else "repeated").inc()
+        self.metrics.submitted(channel, created=created)
         if any(f.state == EffectState.PENDING for f in escalation.effects):
             page = escalation.effect(EffectKind.PAGE)
             first_page = page is not None and page.state == EffectState.PENDING
@@ -88,5 +87,5 @@ class Submitter:
         # sync retries it. Nothing else is left to do here.
         exc = None if future.cancelled() else future.exception()
         if exc is not None:
-            self.metrics.background_errors.inc()
+            self.metrics.background_failed()
             log.error("background effect run failed; sync will retry", exc_info=exc)

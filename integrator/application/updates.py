@@ -11,11 +11,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
+from integrator.application.ports import EscalationStore
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
-from integrator.errors import InvalidReport
-from integrator.store.escalations import Store
+from integrator.errors import AlreadyRecorded, InvalidReport
 
 UPDATE_PREFIX = "customer-update:"
 SUBJECT_MAX = 250
@@ -69,7 +67,13 @@ def is_customer_update(target: str) -> bool:
 
 
 def send_customer_update(
-    store: Store, escalation: Escalation, update: CustomerUpdate, *, number: int, by: str, now: datetime
+    store: EscalationStore,
+    escalation: Escalation,
+    update: CustomerUpdate,
+    *,
+    number: int,
+    by: str,
+    now: datetime,
 ) -> bool:
     """Owe the email of update `number` and put it on the timeline; False when it was owed already.
 
@@ -99,7 +103,7 @@ def send_customer_update(
             owed=[Owed(EffectKind.EMAIL, target=target, payload=message)],
             timeline=[event],
         )
-    except IntegrityError:  # the same update owed by a concurrent request a moment ago
+    except AlreadyRecorded:  # the same update owed by a concurrent request a moment ago
         return False
     return bool(owed)
 
@@ -136,7 +140,7 @@ def _state(due: datetime, met_at: datetime | None, now: datetime) -> str:
     return "overdue" if now > due else "due"
 
 
-def share_status_page(store: Store, escalation: Escalation, *, by: str, now: datetime) -> str:
+def share_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> str:
     """The status page's token: the one already shared, else a new unguessable one."""
     if escalation.status_token:
         return escalation.status_token
@@ -151,7 +155,7 @@ def share_status_page(store: Store, escalation: Escalation, *, by: str, now: dat
     return token
 
 
-def revoke_status_page(store: Store, escalation: Escalation, *, by: str, now: datetime) -> bool:
+def revoke_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> bool:
     """End the status page's link at once; False when it was not shared."""
     if not escalation.status_token:
         return False

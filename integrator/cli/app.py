@@ -15,7 +15,6 @@ from typer.core import TyperGroup
 from integrator import bootstrap
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
-from integrator.application.sync import run_pass
 from integrator.application.tokens import Tokens
 from integrator.cli import console
 from integrator.domain.escalation import EffectState, Escalation, State
@@ -150,10 +149,8 @@ def escalate(
 def plan(ctx: typer.Context, file: ReportFile = None, as_json: JsonFlag = False) -> None:
     """Show what `escalate` would do for a report: owner, page and ticket. Sends and stores nothing."""
     s = services(ctx)
-    escalation = s.escalator.prepare(parse_file(file, {}))
-    result = console.plan_dict(
-        escalation, s.dispatcher.pager.plan(escalation), s.dispatcher.tracker.plan(escalation)
-    )
+    escalation, page, ticket = s.escalator.plan(parse_file(file, {}))
+    result = console.plan_dict(escalation, page, ticket)
     if as_json:
         out.print_json(data={"plan": True, "sent": False, **result})
         return
@@ -176,7 +173,7 @@ def status(
     """Escalations and their timelines."""
     store = services(ctx).store
     if escalation_id is None:
-        found = store.list(states=state)
+        found = store.recent(states=state)
         if as_json:
             out.print_json(data=[escalation_dict(e) for e in found])
         elif not found:
@@ -202,13 +199,13 @@ def sync(
     """Run the status sync: due effects, status pull, SLA clocks. Exit 3 while effects stay pending."""
     s = services(ctx)
     if every is None or once:
-        summary = run_pass(s)
+        summary = s.syncer.run_pass()
         for line in summary.lines():
             out.print(line)
         raise typer.Exit(PENDING if summary.pending else OK)
     while True:  # a loop for a process supervisor: a failed pass is reported, the next one comes
         try:
-            for line in run_pass(s).lines():
+            for line in s.syncer.run_pass().lines():
                 out.print(line)
         except (IntegratorError, SQLAlchemyError) as exc:
             err.print(f"[bold red]sync pass failed:[/] {exc}")

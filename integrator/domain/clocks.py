@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from integrator.domain.escalation import Topic
+
 RCA_HOUR = time(17, 0)
 RCA_MIN_LEAD = timedelta(hours=4)
+MILESTONES = {Topic.FIX_50: 0.5, Topic.FIX_75: 0.75}  # reminders at these shares of the fix window
 
 
 def default_rca_due(now: datetime, time_zone: str) -> datetime:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -40,6 +41,20 @@ class EffectKind(StrEnum):
     URGENCY = "urgency"  # PagerDuty: raise the incident's urgency back to high
     EMAIL = "email"  # a message to one person
     CHAT = "chat"  # a post to the owning team's chat webhook
+
+
+class Topic(StrEnum):
+    """What stakeholders are told of: the report, each change of status, each clock milestone."""
+
+    ESCALATED = "escalated"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    FIXED = "fixed"
+    PAGE_RESOLVED = "page_resolved"
+    FIX_50 = "fix-50"
+    FIX_75 = "fix-75"
+    RCA = "rca"
+    BREACH = "breach"
 
 
 class EffectState(StrEnum):
@@ -149,6 +164,7 @@ class Escalation:
     acknowledged_by: str | None = None
     fixed_at: datetime | None = None
     status_token: str | None = None  # the customer status page's capability; None = not shared
+    status_url: str | None = None  # the customer status page's link, while it is shared
     effects: tuple[Effect, ...] = ()
     timeline: tuple[Event, ...] = ()
 
@@ -164,6 +180,43 @@ class Escalation:
     def effect(self, kind: EffectKind, target: str = "") -> Effect | None:
         return next((e for e in self.effects if e.kind == kind and e.target == target), None)
 
-    def owes(self, kind: EffectKind, target: str) -> bool:
-        """Whether this escalation already owes (or owed) that effect."""
-        return self.effect(kind, target) is not None
+    @property
+    def incident_id(self) -> str:
+        """The PagerDuty incident's id, or "" before (or without) a page."""
+        return self.page.incident_id if self.page else ""
+
+    @property
+    def ticket_key(self) -> str:
+        """The Jira P1's key, or "" before (or without) a ticket."""
+        return self.ticket.key if self.ticket else ""
+
+    def changed(self, changes: Changes) -> Escalation:
+        """This escalation as `changes` leave it."""
+        return replace(self, **changes.fields())
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an effect's outcome or a sync's news changes in an escalation; None leaves a field as it is."""
+
+    state: State | None = None
+    page: Page | None = None
+    pagerduty_state: str | None = None
+    ticket: Ticket | None = None
+    jira_state: str | None = None
+    jira_status: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    fixed_at: datetime | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The fields this sets, by the escalation's attribute names."""
+        return {
+            f.name: getattr(self, f.name) for f in dataclass_fields(self) if getattr(self, f.name) is not None
+        }
+
+    def __add__(self, other: Changes) -> Changes:
+        return replace(self, **other.fields())
+
+    def __bool__(self) -> bool:
+        return bool(self.fields())

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from integrator.domain.escalation import (
+    Changes,
     Effect,
     EffectKind,
     EffectState,
@@ -23,11 +25,25 @@ from integrator.domain.escalation import (
     State,
     Ticket,
     escalation_url,
+    status_page_url,
 )
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
-from integrator.errors import NotFound
+from integrator.errors import AlreadyRecorded, NotFound, StoreUnavailable
 from integrator.store.tables import deliveries, effects, escalations, events, leases
+
+
+@contextmanager
+def _translated(transaction: AbstractContextManager[Connection]) -> Iterator[Connection]:
+    """The database's errors in our words: a broken constraint is `AlreadyRecorded`, the rest
+    (connection lost, timeout, lock) `StoreUnavailable`."""
+    try:
+        with transaction as conn:
+            yield conn
+    except IntegrityError as exc:
+        raise AlreadyRecorded(str(exc.orig)) from exc
+    except DBAPIError as exc:
+        raise StoreUnavailable(f"the database did not answer: {exc.orig}") from exc
 
 
 class Store:
@@ -48,11 +64,11 @@ class Store:
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with the effects it owes; (the first one, False) on a repeated key."""
         try:
-            with self.engine.begin() as conn:
+            with _translated(self.engine.begin()) as conn:
                 conn.execute(insert(escalations).values(_escalation_row(escalation)))
                 _insert_effects(conn, escalation.id, owed, now=escalation.created_at)
                 _insert_events(conn, escalation.id, [event])
-        except IntegrityError:
+        except AlreadyRecorded:
             key = escalation.report.idempotency_key
             first = self.find_by_key(key) if key else None
             if first is None:
@@ -65,7 +81,7 @@ class Store:
         escalation_id: str,
         *,
         now: datetime,
-        changes: Mapping[str, Any] | None = None,
+        changes: Changes | None = None,
         owed: Iterable[Owed] = (),
         timeline: Sequence[Event] = (),
     ) -> builtins.list[Owed]:
@@ -74,7 +90,7 @@ class Store:
         Effects it owes already ((kind, target) seen before) are skipped: each is owed once, ever.
         Returns the effects that were new.
         """
-        with self.engine.begin() as conn:
+        with _translated(self.engine.begin()) as conn:
             have = {
                 (r.kind, r.target)
                 for r in conn.execute(
@@ -89,7 +105,7 @@ class Store:
                 conn.execute(
                     update(escalations)
                     .where(escalations.c.id == escalation_id)
-                    .values(**changes, updated_at=now)
+                    .values(**_columns(changes), updated_at=now)
                 )
             _insert_events(conn, escalation_id, timeline)
         return new
@@ -102,7 +118,7 @@ class Store:
             or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
             or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
         )
-        with self.engine.begin() as conn:
+        with _translated(self.engine.begin()) as conn:
             if conn.dialect.name == "postgresql":
                 # Another worker holding the row lock is about to take it: skip, don't wait.
                 locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
@@ -128,11 +144,11 @@ class Store:
         result: Mapping[str, Any] | None = None,
         error: str | None = None,
         next_attempt_at: datetime | None = None,
-        escalation_changes: Mapping[str, Any] | None = None,
+        changes: Changes | None = None,
         timeline: Sequence[Event] = (),
     ) -> None:
         """Record what an effect's attempt came to, with what it changed, in one transaction."""
-        with self.engine.begin() as conn:
+        with _translated(self.engine.begin()) as conn:
             escalation_id = conn.execute(
                 select(effects.c.escalation_id).where(effects.c.id == effect_id)
             ).scalar_one()
@@ -146,22 +162,17 @@ class Store:
             if result is not None:
                 values["result"] = dict(result)
             conn.execute(update(effects).where(effects.c.id == effect_id).values(**values))
-            if escalation_changes:
+            if changes:
                 conn.execute(
                     update(escalations)
                     .where(escalations.c.id == escalation_id)
-                    .values(**escalation_changes, updated_at=now)
+                    .values(**_columns(changes), updated_at=now)
                 )
             _insert_events(conn, escalation_id, timeline)
 
-    def update(
-        self, escalation_id: str, *, now: datetime, changes: Mapping[str, Any], timeline: Sequence[Event] = ()
-    ) -> None:
-        self.apply(escalation_id, now=now, changes=changes, timeline=timeline)
-
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         """Hold the named lease until `until`; False while another holder's lease runs."""
-        with self.engine.begin() as conn:
+        with _translated(self.engine.begin()) as conn:
             exists = select(leases.c.name).where(leases.c.name == name)
             if conn.dialect.name == "postgresql":
                 exists = exists.with_for_update(skip_locked=True)
@@ -188,7 +199,7 @@ class Store:
             return taken.rowcount == 1
 
     def release_lease(self, name: str, *, holder: str) -> None:
-        with self.engine.begin() as conn:
+        with _translated(self.engine.begin()) as conn:
             conn.execute(
                 update(leases)
                 .where(leases.c.name == name, leases.c.holder == holder)
@@ -198,15 +209,21 @@ class Store:
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
         """Remember a webhook delivery; False when it was seen before (a redelivery)."""
         try:
-            with self.engine.begin() as conn:
+            with _translated(self.engine.begin()) as conn:
                 conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
-        except IntegrityError:
+        except AlreadyRecorded:
             return False
         return True
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
         """Set (or, with None, revoke) the customer status page's token."""
-        self.apply(escalation_id, now=now, changes={"status_token": token}, timeline=[event])
+        with _translated(self.engine.begin()) as conn:
+            conn.execute(
+                update(escalations)
+                .where(escalations.c.id == escalation_id)
+                .values(status_token=token, updated_at=now)
+            )
+            _insert_events(conn, escalation_id, [event])
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -220,7 +237,9 @@ class Store:
         found = self._load(escalations.c.idempotency_key == idempotency_key)
         return found[0] if found else None
 
-    def list(self, *, states: Collection[State] | None = None, limit: int = 200) -> builtins.list[Escalation]:
+    def recent(
+        self, *, states: Collection[State] | None = None, limit: int = 200
+    ) -> builtins.list[Escalation]:
         """Newest first."""
         where = escalations.c.state.in_([s.value for s in states]) if states else None
         return self._load(where, limit=limit)
@@ -244,7 +263,7 @@ class Store:
             .where(escalations.c.state.not_in([State.FIXED.value, State.CLOSED.value]))
             .order_by(escalations.c.created_at, escalations.c.id)
         )
-        with self.engine.connect() as conn:
+        with _translated(self.engine.connect()) as conn:
             return list(conn.execute(query).scalars())
 
     def load(self, ids: Collection[str]) -> builtins.list[Escalation]:
@@ -267,7 +286,7 @@ class Store:
             .order_by(effects.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with _translated(self.engine.connect()) as conn:
             return [(r.escalation_id, r.id) for r in conn.execute(query)]
 
     def pending_effects(self) -> builtins.list[tuple[str, Effect]]:
@@ -277,14 +296,14 @@ class Store:
             .where(effects.c.state == EffectState.PENDING.value)
             .order_by(effects.c.next_attempt_at, effects.c.id)
         )
-        with self.engine.connect() as conn:
+        with _translated(self.engine.connect()) as conn:
             return [(r.escalation_id, _effect(r)) for r in conn.execute(query)]
 
     def _load(self, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
         query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)
         if where is not None:
             query = query.where(where)
-        with self.engine.connect() as conn:
+        with _translated(self.engine.connect()) as conn:
             rows = conn.execute(query).all()
             ids = [r.id for r in rows]
             effect_rows = conn.execute(
@@ -348,6 +367,30 @@ def _escalation_row(e: Escalation) -> dict[str, Any]:
     }
 
 
+_PAGE_COLUMNS = {
+    "incident_id": "pd_incident_id",
+    "url": "pd_url",
+    "assignee": "pd_assignee",
+    "note": "pd_note",
+}
+_RENAMED = {"pagerduty_state": "pd_state"}
+
+
+def _columns(changes: Changes) -> dict[str, Any]:
+    """The escalations row's columns a `Changes` sets."""
+    values: dict[str, Any] = {}
+    for name, value in changes.fields().items():
+        if name == "page":
+            values |= {column: getattr(value, attr) for attr, column in _PAGE_COLUMNS.items()}
+        elif name == "ticket":
+            values |= {"jira_key": value.key, "jira_url": value.url}
+        elif name == "state":
+            values["state"] = value.value
+        else:
+            values[_RENAMED.get(name, name)] = value
+    return values
+
+
 def _owner(data: dict[str, Any]) -> Owner:
     team = dict(data["team"])
     team["breach_contacts"] = tuple(team.get("breach_contacts", ()))
@@ -396,6 +439,7 @@ def _escalation(
         acknowledged_by=r.acknowledged_by,
         fixed_at=r.fixed_at,
         status_token=r.status_token,
+        status_url=status_page_url(public_url, r.status_token) if r.status_token else None,
         effects=tuple(effect_list),
         timeline=tuple(timeline),
     )

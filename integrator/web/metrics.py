@@ -74,6 +74,12 @@ class Metrics:
         )
         self.registry.register(StoreCollector(engine, clock))
 
+    def submitted(self, channel: str, *, created: bool) -> None:
+        self.submissions.labels(channel, "created" if created else "repeated").inc()
+
+    def background_failed(self) -> None:
+        self.background_errors.inc()
+
     def paged(self, escalation: Escalation) -> None:
         page = escalation.effect(EffectKind.PAGE)
         if page is not None and page.state == EffectState.DONE:

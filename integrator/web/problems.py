@@ -3,10 +3,11 @@
     IntegratorError (integrator.errors)
     ├── InvalidReport          422  a message per field; nothing stored or sent
     ├── NotFound               404
+    ├── Conflict               409  an idempotency key reused for a different report
+    ├── StoreUnavailable       503  the database did not answer; try again
     └── WebError               (here) a refused request
         ├── AuthRequired       401  no credentials, or a bad or revoked token
         ├── Forbidden          403  credentials may be fine; the request is not (CSRF, untrusted proxy)
-        ├── Conflict           409  an idempotency key reused for a different report
         ├── TooLarge           413  a body over the size limit
         └── NotJson            415  API bodies are JSON
 
@@ -26,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from integrator.errors import IntegratorError, InvalidReport, NotFound
+from integrator.errors import Conflict, IntegratorError, InvalidReport, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,6 @@ class AuthRequired(WebError):
 
 class Forbidden(WebError):
     status, code, title = 403, "forbidden", "Not allowed"
-
-
-class Conflict(WebError):
-    status, code, title = 409, "conflict", "Already used"
-
-    def __init__(self, message: str, *, existing: str) -> None:
-        super().__init__(message)
-        self.existing = existing  # the id of the escalation that holds the key
 
 
 class TooLarge(WebError):
@@ -91,10 +84,15 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
         if isinstance(exc, AuthRequired) and not is_api(request) and sign_in_path:
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"{sign_in_path}?next={target}", status_code=303)
-        body = problem(exc.code, exc.message)
-        if isinstance(exc, Conflict):
-            body["existing"] = exc.existing
-        return _answer(request, exc.status, body, exc.title, page, exc.headers)
+        return _answer(request, exc.status, problem(exc.code, exc.message), exc.title, page, exc.headers)
+
+    def conflict(request: Request, exc: Conflict) -> Response:
+        body = {**problem("conflict", str(exc)), "existing": exc.existing}
+        return _answer(request, 409, body, "Already used", page)
+
+    def unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        body = problem("unavailable", f"{exc}; nothing was lost, try again in a moment")
+        return _answer(request, 503, body, "Try again", page, {"Retry-After": "5"})
 
     def unreadable(request: Request, exc: RequestValidationError) -> Response:
         fields = {_field(error["loc"]): error["msg"] for error in exc.errors()}
@@ -113,6 +111,8 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
     app.add_exception_handler(InvalidReport, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, not_found)  # type: ignore[arg-type]
     app.add_exception_handler(WebError, refused)  # type: ignore[arg-type]
+    app.add_exception_handler(Conflict, conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreUnavailable, unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, unreadable)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, crashed)

@@ -7,7 +7,6 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from integrator.application.sync import run_pass
 from integrator.bootstrap import Services
 from integrator.errors import IntegratorError
 
@@ -24,7 +23,7 @@ async def run_every(services: Services, seconds: float) -> None:
     """Run sync passes until cancelled; a failed pass is logged and the next one comes as planned."""
     while True:
         try:
-            summary = await asyncio.to_thread(run_pass, services)
+            summary = await asyncio.to_thread(services.syncer.run_pass)
         except (IntegratorError, SQLAlchemyError) as exc:  # the loop's edge: say it, go on
             log.error("sync pass failed: %s", exc)
         else:

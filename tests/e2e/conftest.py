@@ -59,7 +59,7 @@ class Site:
     pagerduty: FakePagerDuty
 
     def escalation_count(self) -> int:
-        return len(self.services.store.list())
+        return len(self.services.store.recent())
 
 
 @pytest.fixture

@@ -131,8 +131,8 @@ class Deployment:
                 process.kill()
                 process.communicate(timeout=30)
         for services in self.built:
-            services.dispatcher.tracker.close()  # type: ignore[attr-defined]
-            services.dispatcher.pager.close()  # type: ignore[attr-defined]
+            services.syncer.tracker.close()  # type: ignore[attr-defined]
+            services.syncer.pager.close()  # type: ignore[attr-defined]
             services.store.engine.dispose()
 
 

@@ -35,7 +35,7 @@ class World:
     def sync(self) -> Escalation:
         summary = self.services.syncer.run_pass()
         assert not summary.problems, summary.problems
-        (escalation,) = self.services.store.list()
+        (escalation,) = self.services.store.recent()
         return escalation
 
     def writes(self) -> int:

@@ -78,7 +78,7 @@ def test_concurrent_submissions_with_one_key_store_one_escalation(database_url: 
 
     assert len({escalation_id for escalation_id, _ in results}) == 1
     assert sum(created for _, created in results) == 1
-    assert len(services.store.list()) == 1
+    assert len(services.store.recent()) == 1
 
 
 def test_a_pending_effect_is_listed_with_its_retry_time(database_url: str, tmp_path: Path) -> None:

@@ -25,7 +25,6 @@ OPEN = 200
 
 @dataclass
 class RecordingMailer:
-    dry_run: bool = False
     sent: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,8 +49,8 @@ def workers(
     pair = [worker(settings, fake_jira, fake_pagerduty, mailer) for _ in range(2)]
     yield pair[0], pair[1], mailer
     for services in pair:
-        services.dispatcher.pager.close()  # type: ignore[attr-defined]
-        services.dispatcher.tracker.close()  # type: ignore[attr-defined]
+        services.syncer.pager.close()  # type: ignore[attr-defined]
+        services.syncer.tracker.close()  # type: ignore[attr-defined]
         services.store.engine.dispose()
 
 
@@ -93,4 +92,4 @@ def test_two_workers_process_200_open_escalations_without_duplicates(
     emails = Counter((m.to, m.subject, m.body) for m in mailer.sent)
     assert all(count == 1 for count in emails.values())
     assert len(mailer.sent) == len(emails)
-    assert len(first.store.list(limit=1000)) == OPEN
+    assert len(first.store.recent(limit=1000)) == OPEN

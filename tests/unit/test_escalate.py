@@ -156,7 +156,7 @@ def test_five_simultaneous_submissions_make_one_page_and_one_ticket(world) -> No
     assert len(ids) == 5
     assert pager.calls.count("page") == 1
     assert len(tracker.tickets) == 1
-    assert len(services.store.list()) == 1
+    assert len(services.store.recent()) == 1
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_bad_input_names_the_field_and_stores_nothing(world, mutate, field) -> N
     with pytest.raises(InvalidReport) as caught:
         services.escalator.escalate(parse_report(data))
     assert field in caught.value.fields
-    assert services.store.list() == []
+    assert services.store.recent() == []
     assert pager.calls == []
     assert tracker.calls == []
 
@@ -199,7 +199,7 @@ def test_locations_nobody_owns_are_bad_input_when_there_is_no_default(tmp_path: 
     with pytest.raises(InvalidReport) as caught:
         services.escalator.escalate(parse_report(report_data(locations=["services/billing/x.py"])))
     assert "services/billing/x.py" in caught.value.fields["failure.locations"]
-    assert services.store.list() == []
+    assert services.store.recent() == []
 
 
 @pytest.mark.parametrize(

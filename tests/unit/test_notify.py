@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from integrator.domain.escalation import Escalation, Event, Page, State, Ticket
-from integrator.messages import notify
+from integrator.messages import audiences, chat, customer
+from integrator.messages import email as emails
 from tests.builders import CREATED_AT, make_escalation, make_report, make_team
 
 TRACE = """Traceback (most recent call last):
@@ -50,9 +51,9 @@ def fixed() -> Escalation:
 
 
 def email(escalation: Escalation, topic: str, role: str) -> str:
-    to = dict(notify.recipients(escalation, "escalated"))
+    to = dict(audiences.recipients(escalation, "escalated"))
     to |= {"breach_contact": "vp-eng@acme.example"}
-    message = notify.compose(escalation, topic=topic, role=role, to=to[role])
+    message = emails.compose(escalation, topic=topic, role=role, to=to[role])
     return f"{message.subject}\n{message.body}"
 
 
@@ -60,7 +61,7 @@ def email(escalation: Escalation, topic: str, role: str) -> str:
 
 
 def test_an_escalation_is_told_to_the_sponsor_the_account_executive_the_se_and_the_engineer() -> None:
-    assert sorted(notify.recipients(paged(), "escalated")) == [
+    assert sorted(audiences.recipients(paged(), "escalated")) == [
         ("account_executive", "sam@acme.example"),
         ("engineer", "alice@acme.example"),
         ("executive_sponsor", "dana@acme.example"),
@@ -75,7 +76,7 @@ def test_people_without_an_email_are_skipped_and_an_address_is_told_once() -> No
             "account_executive": {"email": "PRIYA@acme.example"},
         }
     )
-    assert notify.recipients(make_escalation(report=report), "escalated") == [
+    assert audiences.recipients(make_escalation(report=report), "escalated") == [
         ("engineer", "alice@acme.example"),
         ("reporter", "priya@acme.example"),
     ]
@@ -83,12 +84,12 @@ def test_people_without_an_email_are_skipped_and_an_address_is_told_once() -> No
 
 @pytest.mark.parametrize("topic", ["acknowledged", "in_progress", "fixed", "page_resolved"])
 def test_state_changes_are_told_to_the_reporting_se(topic: str) -> None:
-    assert notify.recipients(paged(), topic) == [("reporter", "priya@acme.example")]
+    assert audiences.recipients(paged(), topic) == [("reporter", "priya@acme.example")]
 
 
 @pytest.mark.parametrize("topic", ["fix-50", "fix-75", "rca"])
 def test_reminders_go_to_the_engineer_and_the_se(topic: str) -> None:
-    assert notify.recipients(paged(), topic) == [
+    assert audiences.recipients(paged(), topic) == [
         ("engineer", "alice@acme.example"),
         ("reporter", "priya@acme.example"),
     ]
@@ -97,7 +98,7 @@ def test_reminders_go_to_the_engineer_and_the_se(topic: str) -> None:
 def test_a_breach_is_told_to_the_teams_breach_contacts_as_well() -> None:
     team = make_team(breach_contacts=("vp-eng@acme.example", "alice@acme.example", "cto@acme.example"))
     escalation = paged(owner=replace(paged().owner, team=team))
-    assert notify.recipients(escalation, "breach") == [
+    assert audiences.recipients(escalation, "breach") == [
         ("engineer", "alice@acme.example"),
         ("reporter", "priya@acme.example"),
         ("breach_contact", "vp-eng@acme.example"),
@@ -107,9 +108,9 @@ def test_a_breach_is_told_to_the_teams_breach_contacts_as_well() -> None:
 
 def test_an_unknown_topic_or_role_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="topic: unknown 'fix-90'"):
-        notify.recipients(paged(), "fix-90")
+        audiences.recipients(paged(), "fix-90")
     with pytest.raises(ValueError, match="role: unknown 'cfo'"):
-        notify.compose(paged(), topic="escalated", role="cfo", to="cfo@acme.example")
+        emails.compose(paged(), topic="escalated", role="cfo", to="cfo@acme.example")
 
 
 # -- what each role reads -----------------------------------------------------------------------
@@ -245,7 +246,7 @@ def test_a_dry_run_says_nothing_was_sent() -> None:
 
 def test_the_chat_post_links_everything_and_escapes_what_people_typed() -> None:
     report = make_report(deal={"account": "Smith & Sons <EU>"})
-    text = notify.chat_text(paged(report=report), "escalated")
+    text = chat.chat_text(paged(report=report), "escalated")
     assert (
         text.splitlines()[0]
         == "*Escalated*: [POC] Smith &amp; Sons &lt;EU&gt; ($480k ARR): Batch ingest drops rows"
@@ -274,7 +275,7 @@ INTERNAL = (
 
 
 def test_the_customer_draft_goes_to_the_economic_buyer_in_the_protocols_words() -> None:
-    draft = notify.customer_update_draft(paged())
+    draft = customer.customer_update_draft(paged())
     assert draft is not None
     assert draft.to == "hank@globex.example"
     assert draft.subject == "Update: Batch ingest drops rows in your proof-of-concept"
@@ -294,13 +295,13 @@ def test_the_customer_draft_goes_to_the_economic_buyer_in_the_protocols_words() 
 
 
 def test_the_customer_draft_mentions_the_halted_test_only_when_it_was_halted() -> None:
-    draft = notify.customer_update_draft(paged(report=make_report(failure={"test_halted": False})))
+    draft = customer.customer_update_draft(paged(report=make_report(failure={"test_halted": False})))
     assert draft is not None
     assert "halted" not in draft.body
 
 
 def test_before_the_page_the_draft_says_it_is_escalated_not_that_someone_is_engaged() -> None:
-    draft = notify.customer_update_draft(make_escalation())
+    draft = customer.customer_update_draft(make_escalation())
     assert draft is not None
     assert "We have escalated it directly to our engineering lead for ingest-api." in draft.body
     assert "engaged" not in draft.body
@@ -316,7 +317,7 @@ def test_once_acknowledged_the_draft_says_since_when_the_lead_is_on_it_and_that_
         jira_state="indeterminate",
         jira_status="In Progress",
     )
-    draft = notify.customer_update_draft(escalation)
+    draft = customer.customer_update_draft(escalation)
     assert draft is not None
     assert (
         "Our engineering lead for ingest-api is engaged and has been working on it since"
@@ -326,14 +327,21 @@ def test_once_acknowledged_the_draft_says_since_when_the_lead_is_on_it_and_that_
 
 
 def test_there_is_no_customer_draft_without_the_economic_buyers_email() -> None:
-    assert notify.customer_update_draft(paged(report=make_report(deal={"economic_buyer": None}))) is None
+    assert customer.customer_update_draft(paged(report=make_report(deal={"economic_buyer": None}))) is None
     no_email = make_report(deal={"economic_buyer": {"name": "Hank Scorpio"}})
-    assert notify.customer_update_draft(paged(report=no_email)) is None
+    assert customer.customer_update_draft(paged(report=no_email)) is None
 
 
 def test_once_fixed_the_draft_says_when_the_fix_was_deployed() -> None:
     rca = Event(at=CREATED_AT + timedelta(hours=3), kind="customer_update_sent", text="", data={"rca": True})
-    draft = notify.customer_update_draft(replace(fixed(), timeline=(rca,), status_token="tok-123"))
+    draft = customer.customer_update_draft(
+        replace(
+            fixed(),
+            timeline=(rca,),
+            status_token="tok-123",
+            status_url="https://integrator.acme.example/status/tok-123",
+        )
+    )
     assert draft is not None
     assert draft.subject.startswith("Fixed: ")
     assert "The fix was deployed on Sunday 29 November 2026 at 06:00 EST." in draft.body
@@ -364,7 +372,7 @@ def test_the_status_page_timeline_follows_the_escalation_without_internal_detail
         ),
         Event(at=CREATED_AT + timedelta(hours=3), kind="customer_update_sent", text="", data={"rca": True}),
     )
-    timeline = notify.customer_timeline(replace(fixed(), timeline=events))
+    timeline = customer.customer_timeline(replace(fixed(), timeline=events))
     assert [(at - CREATED_AT, text) for at, text in timeline] == [
         (timedelta(0), "Issue reported to our engineering team"),
         (timedelta(minutes=1), "Our engineering lead for ingest-api was paged directly"),

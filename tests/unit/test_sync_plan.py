@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from integrator.application.sync import plan_clock, plan_sync
-from integrator.domain.escalation import EffectKind, Event, IncidentStatus, IssueStatus, Page, State, Ticket
+from integrator.application.announce import owed_by
+from integrator.domain.escalation import (
+    EffectKind,
+    Escalation,
+    Event,
+    IncidentStatus,
+    IssueStatus,
+    Page,
+    State,
+    Ticket,
+)
+from integrator.domain.status import SyncPlan, plan_clock, plan_sync
 from tests.builders import CREATED_AT, make_escalation
 
 PAGED = make_escalation(
@@ -28,8 +38,9 @@ def issue(status: str, category: str) -> IssueStatus:
     return IssueStatus(key="ING-1", status=status, category=category)
 
 
-def owed(plan: object) -> set[tuple[str, str]]:
-    return {(o.kind.value, o.target) for o in plan.owed}  # type: ignore[attr-defined]
+def owed(plan: SyncPlan, escalation: Escalation = PAGED) -> set[tuple[str, str]]:
+    """What the plan owes once its topics are told (as the sync applies it)."""
+    return {(o.kind.value, o.target) for o in owed_by(escalation, plan)}
 
 
 def test_nothing_new_plans_nothing() -> None:
@@ -41,8 +52,8 @@ def test_an_acknowledgement_comments_moves_the_ticket_and_tells_the_reporter() -
     ack = incident("acknowledged", acknowledged_by="Alice Moreau", acknowledged_at=NOW)
     plan = plan_sync(PAGED, ack, issue("To Do", "new"), now=NOW, resolve_page_on_fix=True)
 
-    assert plan.changes["state"] == "acknowledged"
-    assert plan.changes["acknowledged_by"] == "Alice Moreau"
+    assert plan.changes.state == State.ACKNOWLEDGED
+    assert plan.changes.acknowledged_by == "Alice Moreau"
     assert ("comment", "acknowledged") in owed(plan)
     assert ("transition", "indeterminate") in owed(plan)
     assert ("note", "jira-indeterminate") not in owed(plan)
@@ -70,23 +81,23 @@ def test_jira_done_notes_resolves_the_page_and_fixes_the_escalation() -> None:
         PAGED, incident("acknowledged"), issue("Done", "done"), now=NOW, resolve_page_on_fix=True
     )
 
-    assert plan.changes["state"] == "fixed"
-    assert plan.changes["fixed_at"] == NOW
+    assert plan.changes.state == State.FIXED
+    assert plan.changes.fixed_at == NOW
     assert {("note", "jira-done"), ("resolve", "jira-done")} <= owed(plan)
 
 
 def test_resolving_the_page_on_fix_can_be_turned_off() -> None:
     plan = plan_sync(PAGED, incident("triggered"), issue("Done", "done"), now=NOW, resolve_page_on_fix=False)
     assert ("resolve", "jira-done") not in owed(plan)
-    assert plan.changes["state"] == "fixed"
+    assert plan.changes.state == State.FIXED
 
 
 def test_a_page_resolved_while_the_ticket_is_open_comments_and_keeps_it_open() -> None:
     plan = plan_sync(PAGED, incident("resolved"), issue("To Do", "new"), now=NOW, resolve_page_on_fix=True)
 
     assert ("comment", "page-resolved") in owed(plan)
-    assert "state" not in plan.changes
-    assert plan.changes["pd_state"] == "resolved"
+    assert plan.changes.state is None
+    assert plan.changes.pagerduty_state == "resolved"
 
 
 def test_a_dry_run_escalation_is_not_synced() -> None:

@@ -35,13 +35,13 @@ class World:
     """Everything a web test looks at: what was paged and filed, what was stored, the clock."""
 
     services: Services
-    pager: MemoryPager
-    tracker: MemoryTracker
+    pager: MemoryPager | None
+    tracker: MemoryTracker | None
     clock: FakeClock
     tokens: Tokens
 
     def escalation_count(self) -> int:
-        return len(self.services.store.list())
+        return len(self.services.store.recent())
 
 
 @pytest.fixture
@@ -60,7 +60,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def world(settings: Settings, pager: MemoryPager, tracker: MemoryTracker) -> World:
+def world(settings: Settings, pager: MemoryPager | None, tracker: MemoryTracker | None) -> World:
+    """The app over the memory fakes (None: bootstrap's dry-run stand-ins, as without credentials)."""
     clock = FakeClock()
     services = make_services(settings, clock=clock, pager=pager, tracker=tracker)
     return World(services, pager, tracker, clock, Tokens(services.store.engine, clock=clock))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from integrator.domain.escalation import State
+from integrator.domain.escalation import Changes, State
 from tests.support import report_data
 from tests.web.conftest import World
 from tests.web.helpers import eventually
@@ -133,7 +133,7 @@ def test_open_escalations_are_listed_newest_first_without_the_fixed_ones(
     first = client.post("/api/v1/escalations", json=report_data(title="First"), headers=bearer).json()
     world.clock.advance(minutes=1)
     second = client.post("/api/v1/escalations", json=report_data(title="Second"), headers=bearer).json()
-    world.services.store.update(first["id"], now=world.clock.now(), changes={"state": State.FIXED.value})
+    world.services.store.apply(first["id"], now=world.clock.now(), changes=Changes(state=State.FIXED))
 
     open_ones = client.get("/api/v1/escalations", params={"state": "open"}, headers=bearer).json()
     fixed = client.get("/api/v1/escalations", params={"state": "fixed"}, headers=bearer).json()

@@ -30,7 +30,6 @@ BUYER = "hank@globex.example"
 class RecordingMailer:
     """Stands in for SMTP on the dispatcher: keeps every message; `failures` are raised first."""
 
-    dry_run: bool = False
     sent: list[Message] = field(default_factory=list)
     failures: list[IntegrationError] = field(default_factory=list)
 
@@ -46,7 +45,7 @@ class RecordingMailer:
 @pytest.fixture
 def mailer(world: World) -> RecordingMailer:
     recorder = RecordingMailer()
-    world.services.dispatcher.mailer = recorder
+    world.services.dispatcher.handlers.mailer = recorder
     return recorder
 
 
@@ -244,7 +243,7 @@ def inbox(world: World) -> Iterator[Inbox]:
     server = Controller(inbox, hostname="127.0.0.1", port=port)
     server.start()
     smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "from": "integrator@acme.example"}
-    world.services.dispatcher.mailer = SmtpMailer(SmtpSettings.model_validate(smtp))
+    world.services.dispatcher.handlers.mailer = SmtpMailer(SmtpSettings.model_validate(smtp))
     yield inbox
     server.stop()
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from integrator.domain.escalation import Event
+from integrator.domain.escalation import Changes, Event, State
 from tests.web.conftest import World
 from tests.web.helpers import csrf_token, eventually, form_fields, hidden
 
@@ -85,7 +85,7 @@ def acknowledge(world: World, escalation_id: str) -> None:
     world.services.store.apply(
         escalation_id,
         now=now,
-        changes={"state": "acknowledged", "acknowledged_at": now, "acknowledged_by": "Alice Smith"},
+        changes=Changes(state=State.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by="Alice Smith"),
         timeline=[Event(at=now, kind="acknowledged", text=text, data={"by": "Alice Smith"})],
     )
 
@@ -189,7 +189,7 @@ def test_the_promises_show_when_they_are_overdue_and_when_they_are_met(
     )
     world.clock.current = escalation.fix_due - timedelta(hours=1)
     world.services.store.apply(
-        escalation_id, now=world.clock.now(), changes={"state": "fixed", "fixed_at": world.clock.now()}
+        escalation_id, now=world.clock.now(), changes=Changes(state=State.FIXED, fixed_at=world.clock.now())
     )
     met = customer.get(visit(link)).text
 

@@ -103,7 +103,7 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
         wanted: set[State] = set()
         for name in state or []:
             wanted |= OPEN if name == "open" else {State(name)}
-        found = services.store.list(states=wanted or None, limit=limit)
+        found = services.store.recent(states=wanted or None, limit=limit)
         return JSONResponse({"escalations": [escalation_dict(e) for e in found]})
 
     @routes.post(

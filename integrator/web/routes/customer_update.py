@@ -21,7 +21,7 @@ from integrator.application.updates import CustomerUpdate, next_update_number, s
 from integrator.bootstrap import Services
 from integrator.domain.escalation import EffectKind, Escalation
 from integrator.errors import InvalidReport
-from integrator.messages import notify
+from integrator.messages.customer import customer_update_draft
 from integrator.web.auth import Authenticator
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
@@ -39,7 +39,7 @@ def customer_sections(
 ) -> dict[str, Any]:
     """What the escalation page needs for its "Customer update" and "Status page" sections."""
     if values is None:
-        draft = notify.customer_update_draft(escalation)
+        draft = customer_update_draft(escalation)
         values = {
             "to": draft.to if draft else "",
             "subject": draft.subject if draft else "",

@@ -70,7 +70,7 @@ def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: 
     @routes.get("/escalations")
     def open_escalations(request: Request) -> Response:
         principal = auth.web(request)
-        found = services.store.list(states=OPEN)
+        found = services.store.recent(states=OPEN)
         at_stake: dict[str, Any] = {}
         for e in found:
             at_stake[e.report.deal.currency] = at_stake.get(e.report.deal.currency, 0) + e.report.deal.arr
@@ -96,7 +96,7 @@ def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: 
 def effect_view(effect: Effect) -> dict[str, Any]:
     """One effect as the page shows it: delivered, planned (dry-run), pending, retrying or failed."""
     kind = effect.kind.value
-    label = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link", "notify": "Notify"}
+    label = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link"}
     if effect.state == EffectState.DONE:
         status = "planned" if effect.result.get("dry_run") else "delivered"
     elif effect.state == EffectState.FAILED:

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from integrator.application.updates import promises, revoke_status_page, share_status_page
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Escalation, State, status_page_url
-from integrator.messages import notify
+from integrator.messages.customer import customer_timeline
 from integrator.web.auth import Authenticator
 from integrator.web.pages import Pages
 
@@ -59,7 +59,7 @@ def router(services: Services, *, auth: Authenticator, pages: Pages) -> APIRoute
         context = {
             "e": escalation,
             "standing": STANDING[escalation.state],
-            "timeline": notify.customer_timeline(escalation),
+            "timeline": customer_timeline(escalation),
             "promises": promises(escalation, now=now),
         }
         return private(request, "status.html", context, 200)

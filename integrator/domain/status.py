@@ -1,0 +1,158 @@
+"""The status diff: what Jira's and PagerDuty's news and the clocks come to for one escalation (pure).
+
+`plan_sync` compares what integrator last knew with what the two systems say now; `plan_clock`
+raises the fix-clock milestones (50 %, 75 %, the RCA time, the breach) once each. Both return a
+`SyncPlan`: the escalation's changes, the effects it now owes, its timeline, and the topics its
+stakeholders are told of. Whatever the service changed itself is already known, so nothing echoes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from integrator.domain.clocks import MILESTONES
+from integrator.domain.escalation import (
+    Changes,
+    EffectKind,
+    Escalation,
+    Event,
+    IncidentStatus,
+    IssueStatus,
+    Owed,
+    State,
+    Topic,
+)
+
+WATCHED_PD_STATES = ("triggered", "acknowledged", "resolved")  # not "dry-run", not unknown
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """What one escalation's news comes to: its new fields, what it now owes, its timeline."""
+
+    changes: Changes = field(default_factory=Changes)
+    owed: tuple[Owed, ...] = ()
+    events: tuple[Event, ...] = ()
+    topics: tuple[Topic, ...] = ()  # what the stakeholders are told of (the application owes the messages)
+
+    def __add__(self, other: SyncPlan) -> SyncPlan:
+        return SyncPlan(
+            self.changes + other.changes,
+            self.owed + other.owed,
+            self.events + other.events,
+            self.topics + other.topics,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.owed or self.events or self.topics)
+
+
+def plan_sync(
+    e: Escalation,
+    incident: IncidentStatus | None,
+    issue: IssueStatus | None,
+    *,
+    now: datetime,
+    resolve_page_on_fix: bool,
+) -> SyncPlan:
+    """The differences between what integrator last knew and what the two systems say now."""
+    plan = SyncPlan()
+    known_pd = e.pagerduty_state if e.pagerduty_state in WATCHED_PD_STATES else None
+    if incident is not None and known_pd is not None and incident.status != known_pd:
+        plan += _incident_news(e, incident, now=now)
+    jira_done = (issue.category if issue else e.jira_state) == "done"
+    if issue is not None and e.ticket is not None and e.jira_state not in (None, "dry-run"):
+        if issue.category != e.jira_state:
+            page_resolved = (incident.status if incident else known_pd) == "resolved"
+            plan += _issue_news(e, issue, now=now, resolve_page=resolve_page_on_fix and not page_resolved)
+        elif issue.status != e.jira_status:
+            plan += SyncPlan(changes=Changes(jira_status=issue.status))
+    if incident is not None and incident.status == "resolved" and known_pd != "resolved" and not jira_done:
+        plan += _page_over_ticket_open(e, incident, now=now)
+    return plan
+
+
+def _incident_news(e: Escalation, incident: IncidentStatus, *, now: datetime) -> SyncPlan:
+    plan = SyncPlan(changes=Changes(pagerduty_state=incident.status))
+    if incident.status != "acknowledged" or e.acknowledged_at is not None:
+        return plan
+    who = incident.acknowledged_by or "the on-call engineer"
+    at = incident.acknowledged_at or now
+    text = f"Acknowledged in PagerDuty by {who} at {at:%Y-%m-%d %H:%M} UTC"
+    owed = [Owed(EffectKind.COMMENT, "acknowledged", {"text": text})]
+    if e.ticket is not None and e.jira_state == "new":  # the engineer is on it: the P1 is in progress
+        owed.append(Owed(EffectKind.TRANSITION, "indeterminate", {"category": "indeterminate"}))
+    state = State.ACKNOWLEDGED if e.state in (State.PENDING, State.PAGED) else None
+    changes = Changes(acknowledged_at=at, acknowledged_by=who, state=state)
+    event = Event(at=now, kind="acknowledged", text=text, data={"by": who})
+    return plan + SyncPlan(changes, tuple(owed), (event,), (Topic.ACKNOWLEDGED,))
+
+
+def _issue_news(e: Escalation, issue: IssueStatus, *, now: datetime, resolve_page: bool) -> SyncPlan:
+    changes = Changes(jira_state=issue.category, jira_status=issue.status)
+    if issue.category == "indeterminate":
+        text = f"Jira {issue.key} is in progress ({issue.status})"
+        owed: tuple[Owed, ...] = (Owed(EffectKind.NOTE, "jira-indeterminate", {"text": text}),)
+        event = Event(at=now, kind="in_progress", text=text, data={"status": issue.status})
+        return SyncPlan(changes, owed, (event,), (Topic.IN_PROGRESS,))
+    if issue.category == "done":
+        resolution = f", {issue.resolution}" if issue.resolution else ""
+        text = f"Jira {issue.key} is done ({issue.status}{resolution}); the fix clock is stopped"
+        owed = (Owed(EffectKind.NOTE, "jira-done", {"text": text}),)
+        if resolve_page:
+            owed += (Owed(EffectKind.RESOLVE, "jira-done"),)
+        changes += Changes(state=State.FIXED, fixed_at=now)
+        event = Event(at=now, kind="fixed", text=text, data={"status": issue.status})
+        return SyncPlan(changes, owed, (event,), (Topic.FIXED,))
+    text = f"Jira {issue.key} is back in {issue.status}"  # reopened or moved back: recorded, not relayed
+    return SyncPlan(
+        changes, (), (Event(at=now, kind="jira_moved", text=text, data={"status": issue.status}),)
+    )
+
+
+def _page_over_ticket_open(e: Escalation, incident: IncidentStatus, *, now: datetime) -> SyncPlan:
+    by = f" by {incident.resolved_by}" if incident.resolved_by else ""
+    at = incident.updated_at or now
+    text = (
+        f"The PagerDuty incident was resolved{by} at {at:%Y-%m-%d %H:%M} UTC. The page is over; "
+        "this P1 stays open until the fix is done."
+    )
+    owed = (Owed(EffectKind.COMMENT, "page-resolved", {"text": text}),)
+    event = Event(at=now, kind="page_resolved", text=text, data={})
+    return SyncPlan(Changes(), owed, (event,), (Topic.PAGE_RESOLVED,))
+
+
+def plan_clock(e: Escalation, *, now: datetime) -> SyncPlan:
+    """Reminders at 50% and 75% of the fix window and at the RCA time; on breach, escalate. Once each."""
+    if not e.is_open or e.fixed_at is not None:
+        return SyncPlan()  # the clocks stop when the fix is confirmed
+    raised = {event.kind for event in e.timeline}
+    window = e.fix_due - e.created_at
+    moments = [(name, e.created_at + window * share) for name, share in MILESTONES.items()]
+    moments += [(Topic.RCA, e.rca_due), (Topic.BREACH, e.fix_due)]
+    plan = SyncPlan()
+    for name, moment in moments:
+        if moment > now or f"clock:{name}" in raised:
+            continue
+        plan += _milestone(e, name, moment)
+    return plan
+
+
+def _milestone(e: Escalation, name: str, moment: datetime) -> SyncPlan:
+    if name == "breach":
+        text = f"The 48-hour fix clock is breached: the fix was due {e.fix_due:%Y-%m-%d %H:%M} UTC"
+        owed: tuple[Owed, ...] = (
+            Owed(EffectKind.NOTE, "breach", {"text": text}),
+            Owed(EffectKind.COMMENT, "breach", {"text": text}),
+            Owed(EffectKind.URGENCY, "breach"),
+        )
+    elif name == "rca":
+        text = f"The root-cause analysis promised to the customer is due now ({e.rca_due:%Y-%m-%d %H:%M} UTC)"
+        owed = ()
+    else:
+        share = name.removeprefix("fix-")
+        text = f"{share}% of the fix window has passed; the fix is due {e.fix_due:%Y-%m-%d %H:%M} UTC"
+        owed = ()
+    event = Event(at=moment, kind=f"clock:{name}", text=text, data={})
+    return SyncPlan(Changes(), owed, (event,), (Topic(name),))

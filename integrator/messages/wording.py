@@ -1,0 +1,154 @@
+"""Phrases every message shares: a topic's news, who is engaged, links, deadlines, promises, times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from integrator.domain.clocks import MILESTONES
+from integrator.domain.escalation import Escalation, Topic
+from integrator.messages.facts import compact_arr, moment
+
+HEADLINES = {
+    "escalated": "Escalated",
+    "acknowledged": "Acknowledged",
+    "in_progress": "Fix in progress",
+    "fixed": "Fixed",
+    "page_resolved": "Page resolved, P1 still open",
+    "fix-50": "Half the fix window gone",
+    "fix-75": "75% of the fix window gone",
+    "rca": "RCA due now",
+    "breach": "OVERDUE",
+}
+
+
+def news(e: Escalation, topic: str, zone: str) -> str:
+    """What just happened, in one or two sentences."""
+    key = e.ticket.key if e.ticket else "the Jira P1"
+    if topic == "escalated":
+        deal = e.report.deal
+        return (
+            f"{deal.account} ({compact_arr(deal)} ARR) hit a failure in its proof-of-concept:"
+            f" {sentence(e.report.failure.title)} The {_hours(e)}-hour fix clock has started."
+        )
+    if topic == "acknowledged":
+        at = _when(e.acknowledged_at, zone) if e.acknowledged_at else "just now"
+        return f"{e.acknowledged_by or 'The on-call engineer'} acknowledged the page at {at}."
+    if topic == "in_progress":
+        return f"The fix is in progress: {key} is {e.jira_status or 'in progress'}."
+    if topic == "fixed":
+        at = _when(e.fixed_at, zone) if e.fixed_at else "now"
+        status = e.jira_status or "Done"
+        return f"The fix is confirmed: {key} is done ({status}) as of {at}. The fix clock is stopped."
+    if topic == "page_resolved":
+        return f"The PagerDuty page was resolved, but {key} is still open: the fix clock keeps running."
+    if topic in MILESTONES:
+        share = MILESTONES[Topic(topic)]
+        gone = _number(_window_hours(e) * share)
+        return (
+            f"{share:.0%} of the {_hours(e)}-hour fix window has passed ({gone} hours)."
+            f" The fix is due {_when(e.fix_due, zone)}."
+        )
+    if topic == "rca":
+        return f"The root-cause analysis promised to the customer is due now: {_when(e.rca_due, zone)}."
+    return (
+        f"The fix is overdue: the {_hours(e)}-hour fix clock ran out at {_when(e.fix_due, zone)}"
+        " and the fix is not confirmed."
+    )
+
+
+def engaged(e: Escalation, zone: str) -> str:
+    team = e.owner.team
+    who = f"{e.owner.engineer} ({team.handle}, {team.service})"
+    if e.dry_run or (e.page is None and e.pagerduty_state == "dry-run"):
+        text = f"Dry-run: {who} would be paged; nothing was sent."
+    elif e.page is None:
+        text = f"{who} is being paged directly."
+    elif e.page.assignee is None:
+        text = f"{team.service}'s escalation policy was paged (PagerDuty incident {e.page.incident_id})."
+    else:
+        text = f"{who} was paged directly (PagerDuty incident {e.page.incident_id})."
+    if e.acknowledged_at is not None:
+        by = e.acknowledged_by or "the on-call engineer"
+        text += f" Acknowledged by {by} at {_when(e.acknowledged_at, zone)}."
+    if e.ticket is not None:
+        text += f" Jira P1 {e.ticket.key} " + (f"status: {e.jira_status}." if e.jira_status else "is filed.")
+    return text
+
+
+def links(e: Escalation) -> list[tuple[str, str]]:
+    if e.page is not None:
+        page = f"incident {e.page.incident_id} {e.page.url or ''}".strip()
+    else:
+        page = "dry-run, nothing sent" if e.dry_run or e.pagerduty_state == "dry-run" else "not opened yet"
+    if e.ticket is not None:
+        ticket = f"{e.ticket.key} {e.ticket.url}".strip()
+    else:
+        ticket = "dry-run, nothing filed" if e.dry_run or e.jira_state == "dry-run" else "not filed yet"
+    return [("PagerDuty", page), ("Jira P1", ticket), ("Escalation", e.url)]
+
+
+def deadlines(e: Escalation, zone: str) -> list[tuple[str, str]]:
+    fix = f"{_when(e.fix_due, zone)} ({_hours(e)} hours from the report)"
+    if e.fixed_at is not None:
+        fix += f"; confirmed {_when(e.fixed_at, zone)}"
+    return [("RCA promised to the customer by", _when(e.rca_due, zone)), ("Fix due", fix)]
+
+
+def promises(e: Escalation, zone: str) -> list[str]:
+    """The RCA and fix promises and where each stands, from the timeline (no clock needed)."""
+    raised = {event.kind for event in e.timeline}
+    rca_at = rca_sent_at(e)
+    if rca_at is not None:
+        rca = f"sent {_when(rca_at, zone)}"
+    else:
+        rca = "past due, not sent yet" if "clock:rca" in raised else "due"
+    if e.fixed_at is not None:
+        fix = f"confirmed {_when(e.fixed_at, zone)}"
+    else:
+        fix = "OVERDUE" if "clock:breach" in raised else "due"
+    return [
+        f"Root-cause analysis by {_when(e.rca_due, zone)}: {rca}",
+        f"Fix by {_when(e.fix_due, zone)}: {fix}",
+    ]
+
+
+def _when(when: datetime, zone: str) -> str:
+    """2026-11-28 17:00 UTC, or 2026-11-28 12:00 EST (America/New_York): the zone always stated."""
+    if zone == "UTC":
+        return moment(when)
+    local = when.astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M} {local:%Z} ({zone})"
+
+
+def _window_hours(e: Escalation) -> float:
+    return (e.fix_due - e.created_at).total_seconds() / 3600
+
+
+def _hours(e: Escalation) -> str:
+    return _number(_window_hours(e))
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def rows(rows: list[tuple[str, str]]) -> str:
+    return "\n".join(f"  {label}: {value}" for label, value in rows if value)
+
+
+def rca_sent_at(e: Escalation) -> datetime | None:
+    """When the SE sent the customer an update marked as carrying the RCA, if they have."""
+    return next(
+        (ev.at for ev in e.timeline if ev.kind == "customer_update_sent" and ev.data.get("rca")), None
+    )
+
+
+KEEP_IN_TOUCH = (
+    "I will keep you updated at each step. If anything changes on your side, just reply to this email."
+)
