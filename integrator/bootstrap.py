@@ -13,7 +13,15 @@ from integrator.adapters.dryrun import DryRunChatPoster, DryRunMailer, DryRunPag
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
 from integrator.application.handlers import Handlers
-from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
+from integrator.application.ports import (
+    ChatPoster,
+    Clock,
+    EscalationStore,
+    Mailer,
+    Pager,
+    SystemClock,
+    Tracker,
+)
 from integrator.application.retrying import RetryPolicy
 from integrator.application.sync import Syncer
 from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
@@ -26,7 +34,7 @@ from integrator.store.escalations import Store
 @dataclass
 class Services:
     settings: Settings
-    store: Store
+    store: EscalationStore
     registry: Registry
     catalog: Catalog
     dispatcher: Dispatcher
@@ -69,6 +77,13 @@ def load_registry(path: Path, catalog: Catalog | None = None) -> Registry:
 def ca_bundle() -> str | bool:
     """The CA bundle named by the standard variables, else the system's default trust."""
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or True
+
+
+def build_store(settings: Settings) -> Store:
+    """The SQL store at `INTEGRATOR_DATABASE_URL`, migrated to the newest schema."""
+    engine = connect(settings.database_url)
+    migrate(engine)
+    return Store(engine, public_url=settings.public_url)
 
 
 def runs_dry(settings: Settings, *, pager: Pager | None = None, tracker: Tracker | None = None) -> bool:
@@ -129,14 +144,16 @@ def build(
     tracker: Tracker | None = None,
     mailer: Mailer | None = None,
     chat: ChatPoster | None = None,
+    store: EscalationStore | None = None,
 ) -> Services:
-    """Everything the entrypoints need, wired once; the database is migrated to the newest schema."""
+    """Everything the entrypoints need, wired once; the database is migrated to the newest schema.
+
+    Ports handed in (tests) are used as they are; a store handed in replaces the database.
+    """
     clock = clock or SystemClock()
     catalog = load_catalog(settings)
     registry = load_registry(settings.registry)
-    engine = connect(settings.database_url)
-    migrate(engine)
-    store = Store(engine, public_url=settings.public_url)
+    store = store or build_store(settings)
     dry = runs_dry(settings, pager=pager, tracker=tracker)
     pager = pager or build_pager(settings, dry=dry)
     tracker = tracker or build_tracker(settings, dry=dry)

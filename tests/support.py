@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from integrator import bootstrap
+from integrator.application.ports import EscalationStore
 from integrator.application.retrying import RetryPolicy
 from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Page, Ticket
 from integrator.errors import IntegrationError, Rejected
 from integrator.settings import Settings
+from integrator.store.memory import MemoryStore
 
 CATALOG = """
 [defaults]
@@ -235,6 +237,7 @@ def make_services(
     pager: Any = None,
     tracker: Any = None,
     retry: RetryPolicy | None = None,
+    store: EscalationStore | None = None,
 ) -> bootstrap.Services:
     return bootstrap.build(
         settings,
@@ -242,7 +245,27 @@ def make_services(
         retry=retry or RetryPolicy.none(),
         pager=pager,
         tracker=tracker,
+        store=store,
     )
+
+
+NO_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:9/unit-tests-use-no-database"
+
+
+def memory_services(
+    directory: Path,
+    *,
+    clock: FakeClock | None = None,
+    pager: Any = None,
+    tracker: Any = None,
+    store: MemoryStore | None = None,
+    registry: str = REGISTRY,
+    catalog: str = CATALOG,
+) -> bootstrap.Services:
+    """Services over the in-memory store: no database is opened (its URL names none that answers)."""
+    settings = write_config(directory, registry=registry, catalog=catalog, database_url=NO_DATABASE)
+    store = store or MemoryStore(public_url=settings.public_url)
+    return make_services(settings, clock=clock, pager=pager, tracker=tracker, store=store)
 
 
 def report_data(**failure: Any) -> dict[str, Any]:

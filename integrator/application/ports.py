@@ -146,9 +146,11 @@ class EscalationStore(Protocol):
         changes: Changes | None = None,
         owed: Iterable[Owed] = (),
         timeline: Sequence[Event] = (),
+        only_if_new: bool = False,
     ) -> list[Owed]:
         """Change an escalation, owe new effects (each (kind, target) once, ever) and extend its
-        timeline; returns the effects that were new."""
+        timeline; returns the effects that were new. With `only_if_new`, nothing is changed or
+        added when every effect was owed already (a repeated request)."""
         ...
 
     def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:

@@ -102,6 +102,7 @@ def send_customer_update(
             now=now,
             owed=[Owed(EffectKind.EMAIL, target=target, payload=message)],
             timeline=[event],
+            only_if_new=True,
         )
     except AlreadyRecorded:  # the same update owed by a concurrent request a moment ago
         return False

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -84,6 +84,7 @@ class Store:
         changes: Changes | None = None,
         owed: Iterable[Owed] = (),
         timeline: Sequence[Event] = (),
+        only_if_new: bool = False,
     ) -> builtins.list[Owed]:
         """Change an escalation, owe new effects and extend its timeline, in one transaction.
 
@@ -100,6 +101,8 @@ class Store:
             new = list(
                 {(o.kind.value, o.target): o for o in owed if (o.kind.value, o.target) not in have}.values()
             )
+            if only_if_new and not new:
+                return new
             _insert_effects(conn, escalation_id, new, now=now)
             if changes:
                 conn.execute(
@@ -274,7 +277,7 @@ class Store:
         """Ids of escalations with a pending effect past its backoff and lease, oldest effect first."""
         return list(dict.fromkeys(escalation_id for escalation_id, _ in self.due_effects(now=now)))
 
-    def due_effects(self, *, now: datetime, limit: int | None = None) -> builtins.list[tuple[str, int]]:
+    def due_effects(self, *, now: datetime) -> builtins.list[tuple[str, int]]:
         """(escalation id, effect id) of pending effects past their backoff and lease, oldest first."""
         query = (
             select(effects.c.escalation_id, effects.c.id)
@@ -284,7 +287,6 @@ class Store:
                 or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
             )
             .order_by(effects.c.id)
-            .limit(limit)
         )
         with _translated(self.engine.connect()) as conn:
             return [(r.escalation_id, r.id) for r in conn.execute(query)]
@@ -294,30 +296,38 @@ class Store:
         query = (
             select(effects)
             .where(effects.c.state == EffectState.PENDING.value)
-            .order_by(effects.c.next_attempt_at, effects.c.id)
+            .order_by(effects.c.next_attempt_at.asc().nulls_last(), effects.c.id)
         )
         with _translated(self.engine.connect()) as conn:
             return [(r.escalation_id, _effect(r)) for r in conn.execute(query)]
 
     def _load(self, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
-        query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)
+        """Escalations with their effects and timelines.
+
+        Effects are read before the escalations' rows: an effect and what it changed are committed
+        together, so an effect seen done always comes with the page or ticket it made, even when
+        another worker commits between the statements.
+        """
+        query = (
+            select(escalations.c.id).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)
+        )
         if where is not None:
             query = query.where(where)
         with _translated(self.engine.connect()) as conn:
-            rows = conn.execute(query).all()
-            ids = [r.id for r in rows]
+            ids = list(conn.execute(query).scalars())
             effect_rows = conn.execute(
                 select(effects).where(effects.c.escalation_id.in_(ids)).order_by(effects.c.id)
             ).all()
+            rows = {r.id: r for r in conn.execute(select(escalations).where(escalations.c.id.in_(ids)))}
             event_rows = conn.execute(
-                select(events).where(and_(events.c.escalation_id.in_(ids))).order_by(events.c.id)
+                select(events).where(events.c.escalation_id.in_(ids)).order_by(events.c.id)
             ).all()
         by_id: dict[str, tuple[list[Effect], list[Event]]] = {i: ([], []) for i in ids}
         for r in effect_rows:
             by_id[r.escalation_id][0].append(_effect(r))
         for r in event_rows:
             by_id[r.escalation_id][1].append(Event(at=r.at, kind=r.kind, text=r.text, data=r.data))
-        return [_escalation(r, *by_id[r.id], public_url=self.public_url) for r in rows]
+        return [_escalation(rows[i], *by_id[i], public_url=self.public_url) for i in ids]
 
 
 def _insert_effects(conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime) -> None:

@@ -54,12 +54,12 @@ def create_app(
     secret = check_serving(settings, host)
     secure = settings.public_url.startswith("https://")
     csrf = Csrf(secret=secret, secure=secure)
-    tokens = Tokens(services.store.engine, clock=services.clock)
+    tokens = Tokens(services.store.engine, clock=services.clock)  # type: ignore[attr-defined]  # the SQL store's engine, until tokens and stats have ports
     authenticator = auth.Authenticator(settings.auth, tokens=tokens, secret=secret, csrf=csrf)
     pages = Pages(
         csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
     )
-    metrics = Metrics(services.store.engine, services.clock)
+    metrics = Metrics(services.store.engine, services.clock)  # type: ignore[attr-defined]  # the SQL store's engine, until tokens and stats have ports
 
     def pool() -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=background_workers, thread_name_prefix="integrator-effects")

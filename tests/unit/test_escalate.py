@@ -1,4 +1,4 @@
-"""The escalation use case over in-memory fakes: page first, one ticket, durable and idempotent."""
+"""The escalation use case on the in-memory store and fakes: page first, one ticket, idempotent."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from integrator.application.escalate import parse_report
 from integrator.domain.clocks import default_rca_due
 from integrator.domain.escalation import EffectKind, EffectState, State
 from integrator.errors import InvalidReport, Rejected, Unavailable
-from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, report_data, write_config
+from tests.support import FakeClock, MemoryPager, MemoryTracker, memory_services, report_data
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> tuple[FakeClock, MemoryPager, MemoryTracker, object]:
     clock, pager, tracker = FakeClock(), MemoryPager(), MemoryTracker()
-    services = make_services(write_config(tmp_path), clock=clock, pager=pager, tracker=tracker)
+    services = memory_services(tmp_path, clock=clock, pager=pager, tracker=tracker)
     return clock, pager, tracker, services
 
 
@@ -109,13 +109,13 @@ def test_a_permanent_refusal_is_failed_and_visible(world) -> None:
 
 
 def test_a_process_that_died_after_the_page_is_finished_by_the_next_pass(tmp_path: Path) -> None:
-    settings = write_config(tmp_path)
     clock, pager, tracker = FakeClock(), MemoryPager(), MemoryTracker()
-    first = make_services(settings, clock=clock, pager=pager, tracker=tracker)
+    first = memory_services(tmp_path, clock=clock, pager=pager, tracker=tracker)
     escalation, _ = first.escalator.submit(parse_report(report_data()))
     first.dispatcher.drive(escalation.id, kinds={EffectKind.PAGE})  # ...and then the process dies
 
-    second = make_services(settings, clock=clock, pager=pager, tracker=tracker)
+    store = first.store  # what the next process finds, as a database would keep it
+    second = memory_services(tmp_path, clock=clock, pager=pager, tracker=tracker, store=store)
     second.dispatcher.drive_due()
 
     assert pager.calls.count("page") == 1
@@ -194,8 +194,13 @@ def test_malformed_json_is_bad_input() -> None:
 def test_locations_nobody_owns_are_bad_input_when_there_is_no_default(tmp_path: Path) -> None:
     catalog = '[owners."@acme/ingest"]\nservice="ingest-api"\njira_project="ING"\n'
     catalog += 'pagerduty_service="PING001"\nsenior_engineer="alice@acme.example"\n'
-    settings = write_config(tmp_path, registry="/services/ingest/ @acme/ingest\n", catalog=catalog)
-    services = make_services(settings, pager=MemoryPager(), tracker=MemoryTracker())
+    services = memory_services(
+        tmp_path,
+        registry="/services/ingest/ @acme/ingest\n",
+        catalog=catalog,
+        pager=MemoryPager(),
+        tracker=MemoryTracker(),
+    )
     with pytest.raises(InvalidReport) as caught:
         services.escalator.escalate(parse_report(report_data(locations=["services/billing/x.py"])))
     assert "services/billing/x.py" in caught.value.fields["failure.locations"]

@@ -1,0 +1,229 @@
+"""Escalations in memory, behind the same port as the SQL store: for tests and one-off runs.
+
+It keeps the SQL store's promises (one contract suite runs against both): every method is atomic
+(one lock), an effect is owed once per (kind, target), a claim is a lease, a repeated idempotency
+key gives back the first escalation. Nothing survives the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from integrator.domain.escalation import (
+    Changes,
+    Effect,
+    EffectState,
+    Escalation,
+    Event,
+    Owed,
+    State,
+    status_page_url,
+)
+from integrator.errors import NotFound
+
+OPEN = (State.FIXED, State.CLOSED)
+
+
+@dataclass
+class _Lease:
+    holder: str
+    until: datetime
+
+
+@dataclass
+class MemoryStore:
+    public_url: str
+    _escalations: dict[str, Escalation] = field(default_factory=dict)
+    _leased: dict[int, datetime] = field(default_factory=dict)  # effect id -> lease end
+    _owner_of: dict[int, str] = field(default_factory=dict)  # effect id -> escalation id
+    _leases: dict[str, _Lease] = field(default_factory=dict)
+    _deliveries: set[str] = field(default_factory=set)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _next_effect: int = 1
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add(self, escalation: Escalation, *, owed: Sequence[Owed], event: Event) -> tuple[Escalation, bool]:
+        with self._lock:
+            key = escalation.report.idempotency_key
+            if key and (first := self.find_by_key(key)):
+                return first, False
+            self._escalations[escalation.id] = replace(escalation, effects=(), timeline=(event,))
+            self._owe(escalation.id, owed)
+            return self.get(escalation.id), True
+
+    def apply(
+        self,
+        escalation_id: str,
+        *,
+        now: datetime,
+        changes: Changes | None = None,
+        owed: Iterable[Owed] = (),
+        timeline: Sequence[Event] = (),
+        only_if_new: bool = False,
+    ) -> list[Owed]:
+        with self._lock:
+            e = self.get(escalation_id)
+            have = {(f.kind, f.target) for f in e.effects}
+            new = list({(o.kind, o.target): o for o in owed if (o.kind, o.target) not in have}.values())
+            if only_if_new and not new:
+                return new
+            self._owe(escalation_id, new)
+            self._change(escalation_id, changes, timeline)
+            return new
+
+    def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
+        with self._lock:
+            effect = self._effect(effect_id)
+            due = effect.state == EffectState.PENDING and self._due(effect, now)
+            if not due or not self._free(effect, now):
+                return None
+            self._leased[effect_id] = lease_until
+            return self._replace_effect(effect, attempts=effect.attempts + 1)
+
+    def finish(
+        self,
+        effect_id: int,
+        *,
+        now: datetime,
+        state: EffectState,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+        changes: Changes | None = None,
+        timeline: Sequence[Event] = (),
+    ) -> None:
+        with self._lock:
+            effect = self._effect(effect_id)
+            self._leased.pop(effect_id, None)
+            done = {"result": dict(result)} if result is not None else {}
+            fields = {"state": state, "last_error": error, "next_attempt_at": next_attempt_at, **done}
+            self._replace_effect(effect, **fields)
+            self._change(self._owner_of[effect_id], changes, timeline)
+
+    def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
+        with self._lock:
+            lease = self._leases.get(name)
+            if lease is not None and lease.holder != holder and lease.until > now:
+                return False
+            self._leases[name] = _Lease(holder, until)
+            return True
+
+    def release_lease(self, name: str, *, holder: str) -> None:
+        with self._lock:
+            if (lease := self._leases.get(name)) is not None and lease.holder == holder:
+                del self._leases[name]
+
+    def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
+        with self._lock:
+            seen = delivery_id in self._deliveries
+            self._deliveries.add(delivery_id)
+            return not seen
+
+    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
+        with self._lock:
+            e = self.get(escalation_id)
+            url = status_page_url(self.public_url, token) if token else None
+            self._escalations[escalation_id] = replace(
+                e, status_token=token, status_url=url, timeline=(*e.timeline, event)
+            )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get(self, escalation_id: str) -> Escalation:
+        with self._lock:
+            if escalation_id not in self._escalations:
+                raise NotFound(f"no escalation {escalation_id!r}")
+            return self._escalations[escalation_id]
+
+    def find_by_key(self, idempotency_key: str) -> Escalation | None:
+        return self._first(lambda e: e.report.idempotency_key == idempotency_key)
+
+    def recent(self, *, states: Collection[State] | None = None, limit: int = 200) -> list[Escalation]:
+        with self._lock:
+            found = [e for e in self._escalations.values() if not states or e.state in states]
+        return sorted(found, key=lambda e: (-e.created_at.timestamp(), e.id))[:limit]
+
+    def by_status_token(self, token: str) -> Escalation | None:
+        return self._first(lambda e: bool(token) and e.status_token == token)
+
+    def by_incident(self, incident_id: str) -> Escalation | None:
+        return self._first(lambda e: e.page is not None and e.page.incident_id == incident_id)
+
+    def by_issue(self, key: str) -> Escalation | None:
+        return self._first(lambda e: e.ticket is not None and e.ticket.key == key)
+
+    def open_ids(self) -> list[str]:
+        with self._lock:
+            found = [e for e in self._escalations.values() if e.state not in OPEN]
+        return [e.id for e in sorted(found, key=lambda e: (e.created_at, e.id))]
+
+    def load(self, ids: Collection[str]) -> list[Escalation]:
+        with self._lock:
+            return [self._escalations[i] for i in ids if i in self._escalations]
+
+    def due_escalations(self, *, now: datetime) -> list[str]:
+        with self._lock:
+            due = [
+                (f.id, self._owner_of[f.id])
+                for e in self._escalations.values()
+                for f in e.effects
+                if f.state == EffectState.PENDING and self._due(f, now) and self._free(f, now)
+            ]
+        return list(dict.fromkeys(escalation_id for _, escalation_id in sorted(due)))
+
+    def pending_effects(self) -> list[tuple[str, Effect]]:
+        with self._lock:
+            escalations = self._escalations.values()
+            pending = [(e.id, f) for e in escalations for f in e.effects if f.state == EffectState.PENDING]
+        return sorted(pending, key=lambda p: (_naive(p[1].next_attempt_at) or datetime.max, p[1].id))
+
+    # -- inside ----------------------------------------------------------------------------------
+
+    def _first(self, match: Any) -> Escalation | None:
+        with self._lock:
+            return next((e for e in self.recent(limit=len(self._escalations) or 1) if match(e)), None)
+
+    def _owe(self, escalation_id: str, owed: Iterable[Owed]) -> None:
+        e = self._escalations[escalation_id]
+        new = []
+        for o in owed:
+            effect = Effect(
+                self._next_effect, o.kind, EffectState.PENDING, 0, None, None, o.target, {}, dict(o.payload)
+            )
+            self._owner_of[effect.id] = escalation_id
+            self._next_effect += 1
+            new.append(effect)
+        self._escalations[escalation_id] = replace(e, effects=(*e.effects, *new))
+
+    def _change(self, escalation_id: str, changes: Changes | None, timeline: Sequence[Event]) -> None:
+        e = self._escalations[escalation_id]
+        e = e.changed(changes) if changes else e
+        self._escalations[escalation_id] = replace(e, timeline=(*e.timeline, *timeline))
+
+    def _effect(self, effect_id: int) -> Effect:
+        e = self._escalations[self._owner_of[effect_id]]
+        return next(f for f in e.effects if f.id == effect_id)
+
+    def _replace_effect(self, effect: Effect, **fields: Any) -> Effect:
+        escalation_id = self._owner_of[effect.id]
+        e = self._escalations[escalation_id]
+        updated = replace(effect, **fields)
+        effects = tuple(updated if f.id == effect.id else f for f in e.effects)
+        self._escalations[escalation_id] = replace(e, effects=effects)
+        return updated
+
+    def _free(self, effect: Effect, now: datetime) -> bool:
+        return self._leased.get(effect.id, now) <= now
+
+    @staticmethod
+    def _due(effect: Effect, now: datetime) -> bool:
+        return effect.next_attempt_at is None or effect.next_attempt_at <= now
+
+
+def _naive(when: datetime | None) -> datetime | None:
+    return when.replace(tzinfo=None) if when else None

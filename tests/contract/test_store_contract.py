@@ -1,0 +1,233 @@
+"""The store contract: what every store behind `EscalationStore` promises (memory, SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, timedelta
+
+import pytest
+
+from integrator.application.escalate import parse_report
+from integrator.bootstrap import Services
+from integrator.domain.escalation import Changes, EffectKind, EffectState, Event, Owed, Page, State, Ticket
+from integrator.errors import NotFound
+from tests.support import FakeClock, report_data
+
+
+def submit(services: Services, **failure: object) -> str:
+    escalation, _ = services.escalator.submit(parse_report(report_data(**failure)))
+    return escalation.id
+
+
+def test_an_escalation_reads_back_as_it_was_stored(services: Services) -> None:
+    data = report_data(stack_trace="boom")
+    data["deal"]["arr"] = "480000.50"
+    stored, created = services.escalator.submit(parse_report(data))
+    again = services.store.get(stored.id)
+
+    assert created
+    assert again.report == stored.report
+    assert again.owner == stored.owner
+    assert again.created_at == stored.created_at
+    assert again.created_at.tzinfo is UTC
+    assert again.state == State.PENDING
+    assert again.url == f"https://integrator.acme.example/escalations/{stored.id}"
+    assert [f.kind for f in again.effects][:3] == [EffectKind.PAGE, EffectKind.TICKET, EffectKind.LINK]
+    told = {f.target for f in again.effects[3:] if f.kind == EffectKind.EMAIL}
+    assert {"escalated:priya@acme.example", "escalated:alice@acme.example"} <= told
+    assert [e.kind for e in again.timeline] == ["reported"]
+
+
+def test_an_unknown_escalation_is_not_found(services: Services) -> None:
+    with pytest.raises(NotFound):
+        services.store.get("nope")
+
+
+def test_only_one_of_two_workers_gets_the_lease_on_an_effect(services: Services, clock: FakeClock) -> None:
+    page = services.store.get(submit(services)).effects[0]
+    now = clock.now()
+
+    first = services.store.claim(page.id, now=now, lease_until=now + timedelta(minutes=2))
+    second = services.store.claim(page.id, now=now, lease_until=now + timedelta(minutes=2))
+    after_lease = services.store.claim(
+        page.id, now=now + timedelta(minutes=3), lease_until=now + timedelta(minutes=5)
+    )
+
+    assert first is not None
+    assert first.attempts == 1
+    assert second is None
+    assert after_lease is not None
+    assert after_lease.attempts == 2
+
+
+def test_concurrent_submissions_with_one_key_store_one_escalation(services: Services) -> None:
+    data = {**report_data(), "idempotency_key": "same-key"}
+    barrier = threading.Barrier(5)
+    results: list[tuple[str, bool]] = []
+
+    def one() -> None:
+        barrier.wait()
+        escalation, created = services.escalator.submit(parse_report(data))
+        results.append((escalation.id, created))
+
+    threads = [threading.Thread(target=one) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert len({escalation_id for escalation_id, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert len(services.store.recent()) == 1
+
+
+def test_a_pending_effect_waits_for_its_retry_time(services: Services, clock: FakeClock) -> None:
+    escalation = services.store.get(submit(services))
+    ticket = escalation.effects[1]
+    services.store.claim(ticket.id, now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
+    retry_at = clock.now() + timedelta(seconds=30)
+    services.store.finish(
+        ticket.id,
+        now=clock.now(),
+        state=EffectState.PENDING,
+        error="jira: HTTP 503",
+        next_attempt_at=retry_at,
+    )
+
+    pending = {f.kind: f for _, f in services.store.pending_effects()}
+    assert pending[EffectKind.TICKET].next_attempt_at == retry_at
+    assert pending[EffectKind.TICKET].last_error == "jira: HTTP 503"
+    assert pending[EffectKind.TICKET].attempts == 1
+    assert services.store.claim(ticket.id, now=clock.now(), lease_until=retry_at) is None
+    assert services.store.claim(ticket.id, now=retry_at, lease_until=retry_at + timedelta(minutes=2))
+
+
+def test_due_escalations_are_those_with_a_free_pending_effect_oldest_first(
+    services: Services, clock: FakeClock
+) -> None:
+    first = submit(services)
+    clock.advance(minutes=1)
+    second = submit(services, title="Another failure")
+    assert services.store.due_escalations(now=clock.now()) == [first, second]
+
+    for effect in services.store.get(first).effects:
+        services.store.claim(effect.id, now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
+    assert services.store.due_escalations(now=clock.now()) == [second]
+    assert services.store.due_escalations(now=clock.now() + timedelta(minutes=3)) == [first, second]
+
+
+def test_a_finished_effect_records_its_result_changes_and_timeline(
+    services: Services, clock: FakeClock
+) -> None:
+    escalation = services.store.get(submit(services))
+    page = escalation.effects[0]
+    services.store.claim(page.id, now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
+    paged = Page(incident_id="Q1", url="https://pd.example/incidents/Q1", assignee="U1")
+    event = Event(at=clock.now(), kind="paged", text="Paged", data={"incident_id": "Q1"})
+
+    services.store.finish(
+        page.id,
+        now=clock.now(),
+        state=EffectState.DONE,
+        result={"incident_id": "Q1"},
+        changes=Changes(page=paged, pagerduty_state="triggered", state=State.PAGED),
+        timeline=[event],
+    )
+
+    again = services.store.get(escalation.id)
+    assert again.page == paged
+    assert again.pagerduty_state == "triggered"
+    assert again.state == State.PAGED
+    assert again.effects[0].state == EffectState.DONE
+    assert again.effects[0].result == {"incident_id": "Q1"}
+    assert again.timeline[-1] == event
+    assert services.store.by_incident("Q1") == again
+    assert services.store.due_escalations(now=clock.now()) == [escalation.id]  # the rest is still owed
+
+
+def test_an_effect_is_owed_once_ever_by_kind_and_target(services: Services, clock: FakeClock) -> None:
+    escalation_id = submit(services)
+    owed = [Owed(EffectKind.COMMENT, "acknowledged", {"text": "On it"})]
+
+    first = services.store.apply(escalation_id, now=clock.now(), owed=owed)
+    again = services.store.apply(escalation_id, now=clock.now(), owed=owed * 2)
+
+    assert first == owed
+    assert again == []
+    comments = [f for f in services.store.get(escalation_id).effects if f.kind == EffectKind.COMMENT]
+    assert [(f.target, f.payload) for f in comments] == [("acknowledged", {"text": "On it"})]
+
+
+def test_changes_find_the_ticket_and_narrow_what_the_sync_watches(
+    services: Services, clock: FakeClock
+) -> None:
+    first, second = submit(services), submit(services, title="Second")
+    ticket = Ticket(key="ING-7", url="https://jira.example/browse/ING-7")
+
+    services.store.apply(first, now=clock.now(), changes=Changes(ticket=ticket, jira_state="new"))
+    services.store.apply(second, now=clock.now(), changes=Changes(state=State.FIXED, fixed_at=clock.now()))
+
+    found = services.store.by_issue("ING-7")
+    assert found is not None
+    assert found.ticket == ticket
+    assert services.store.open_ids() == [first]
+    assert [e.id for e in services.store.recent(states=[State.FIXED])] == [second]
+    assert {e.id for e in services.store.load([first, second, "missing"])} == {first, second}
+
+
+def test_recent_lists_newest_first(services: Services, clock: FakeClock) -> None:
+    older = submit(services)
+    clock.advance(minutes=5)
+    newer = submit(services, title="Newer")
+    assert [e.id for e in services.store.recent()] == [newer, older]
+    assert [e.id for e in services.store.recent(limit=1)] == [newer]
+
+
+def test_a_shared_status_page_is_found_by_its_token_until_revoked(
+    services: Services, clock: FakeClock
+) -> None:
+    escalation_id = submit(services)
+    shared = Event(at=clock.now(), kind="status_shared", text="Shared", data={})
+
+    services.store.share_status(escalation_id, "tok-1", now=clock.now(), event=shared)
+    found = services.store.by_status_token("tok-1")
+    services.store.share_status(escalation_id, None, now=clock.now(), event=shared)
+
+    assert found is not None
+    assert found.status_url == "https://integrator.acme.example/status/tok-1"
+    assert services.store.by_status_token("tok-1") is None
+    assert services.store.get(escalation_id).status_url is None
+
+
+def test_a_named_lease_has_one_holder_until_it_runs_out_or_is_released(
+    services: Services, clock: FakeClock
+) -> None:
+    store, now = services.store, clock.now()
+    until = now + timedelta(minutes=5)
+
+    assert store.take_lease("sync-pass", holder="a", now=now, until=until)
+    assert not store.take_lease("sync-pass", holder="b", now=now, until=until)
+    assert store.take_lease("sync-pass", holder="a", now=now, until=until)  # the holder renews
+    assert store.take_lease("sync-pass", holder="b", now=until, until=until + timedelta(minutes=5))
+    store.release_lease("sync-pass", holder="b")
+    assert store.take_lease("sync-pass", holder="a", now=until, until=until + timedelta(minutes=5))
+
+
+def test_a_webhook_delivery_is_remembered_once(services: Services, clock: FakeClock) -> None:
+    assert services.store.first_delivery("pagerduty:01ABC", now=clock.now())
+    assert not services.store.first_delivery("pagerduty:01ABC", now=clock.now())
+    assert services.store.first_delivery("pagerduty:01ABD", now=clock.now())
+
+
+def test_a_repeated_request_changes_nothing_when_asked_only_if_new(
+    services: Services, clock: FakeClock
+) -> None:
+    escalation_id = submit(services)
+    owed = [Owed(EffectKind.EMAIL, "customer-update:1", {"to": "hank@globex.example"})]
+    sent = Event(at=clock.now(), kind="customer_update_sent", text="Sent", data={})
+
+    first = services.store.apply(escalation_id, now=clock.now(), owed=owed, timeline=[sent], only_if_new=True)
+    again = services.store.apply(escalation_id, now=clock.now(), owed=owed, timeline=[sent], only_if_new=True)
+
+    assert (first, again) == (owed, [])
+    assert [e.kind for e in services.store.get(escalation_id).timeline].count("customer_update_sent") == 1
