@@ -109,38 +109,6 @@ def send_customer_update(
     return bool(owed)
 
 
-@dataclass(frozen=True)
-class Promise:
-    """A promise made to the customer and where it stands: "due", "met" or "overdue"."""
-
-    what: str
-    due: datetime
-    state: str
-    met_at: datetime | None
-
-
-def promises(escalation: Escalation, *, now: datetime) -> list[Promise]:
-    """The root-cause analysis (met by an update marked as carrying it) and the fix (met when confirmed)."""
-    rca_at = next(
-        (e.at for e in escalation.timeline if e.kind == "customer_update_sent" and e.data.get("rca")), None
-    )
-    return [
-        Promise("Root-cause analysis", escalation.rca_due, _state(escalation.rca_due, rca_at, now), rca_at),
-        Promise(
-            "Fix",
-            escalation.fix_due,
-            _state(escalation.fix_due, escalation.fixed_at, now),
-            escalation.fixed_at,
-        ),
-    ]
-
-
-def _state(due: datetime, met_at: datetime | None, now: datetime) -> str:
-    if met_at is not None:
-        return "met"
-    return "overdue" if now > due else "due"
-
-
 def share_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> str:
     """The status page's token: the one already shared, else a new unguessable one."""
     if escalation.status_token:

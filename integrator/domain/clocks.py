@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from integrator.domain.escalation import Topic
+from integrator.domain.escalation import Escalation, Topic
 
 RCA_HOUR = time(17, 0)
 RCA_MIN_LEAD = timedelta(hours=4)
@@ -23,3 +25,46 @@ def default_rca_due(now: datetime, time_zone: str) -> datetime:
 
 def fix_due(created_at: datetime, fix_hours: float) -> datetime:
     return created_at + timedelta(hours=fix_hours)
+
+
+class PromiseState(StrEnum):
+    DUE = "due"
+    MET = "met"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Promise:
+    """A promise made to the customer (the root-cause analysis, the fix) and where it stands."""
+
+    what: str
+    due: datetime
+    state: PromiseState
+    met_at: datetime | None
+
+
+def rca_sent_at(e: Escalation) -> datetime | None:
+    """When the SE sent the customer an update marked as carrying the RCA, if they have."""
+    return next(
+        (ev.at for ev in e.timeline if ev.kind == "customer_update_sent" and ev.data.get("rca")), None
+    )
+
+
+def promises(e: Escalation, *, now: datetime | None = None) -> list[Promise]:
+    """The RCA (met by an update marked as carrying it) and the fix (met when confirmed).
+
+    Overdue: past due at `now`; without a clock, once the sync has raised that milestone.
+    """
+    raised = {event.kind for event in e.timeline}
+
+    def state(due: datetime, met_at: datetime | None, milestone: Topic) -> PromiseState:
+        if met_at is not None:
+            return PromiseState.MET
+        late = now > due if now is not None else f"clock:{milestone}" in raised
+        return PromiseState.OVERDUE if late else PromiseState.DUE
+
+    rca_at = rca_sent_at(e)
+    return [
+        Promise("Root-cause analysis", e.rca_due, state(e.rca_due, rca_at, Topic.RCA), rca_at),
+        Promise("Fix", e.fix_due, state(e.fix_due, e.fixed_at, Topic.BREACH), e.fixed_at),
+    ]

@@ -29,6 +29,14 @@ class State(StrEnum):
     FIXED = "fixed"
     CLOSED = "closed"
 
+    @property
+    def is_open(self) -> bool:
+        """Still watched by the sync and its clocks: not fixed, not closed."""
+        return self not in (State.FIXED, State.CLOSED)
+
+
+OPEN_STATES = frozenset(s for s in State if s.is_open)
+
 
 class EffectKind(StrEnum):
     PAGE = "page"  # PagerDuty: the incident that pages the owning engineer
@@ -175,7 +183,7 @@ class Escalation:
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (State.FIXED, State.CLOSED)
+        return self.state.is_open
 
     def effect(self, kind: EffectKind, target: str = "") -> Effect | None:
         return next((e for e in self.effects if e.kind == kind and e.target == target), None)

@@ -45,3 +45,24 @@ def parse_amount(text: str) -> Amount:
     if value >= LIMIT:
         raise ValueError(f"{shown!r} is too large for an ARR")
     return Amount(value=value, currency=CURRENCIES.get(match["currency"] or ""))
+
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def compact(value: Decimal, currency: str) -> str:
+    """$480k, €1.2M, 950k CHF: the size of a deal at a glance."""
+    for size, suffix in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k")):
+        if value >= size:
+            scaled = f"{value / size:.1f}".removesuffix(".0") + suffix
+            break
+    else:
+        scaled = f"{value:,.0f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{scaled}" if symbol else f"{scaled} {currency}"
+
+
+def exact(value: Decimal, currency: str, *, code_first: bool = False) -> str:
+    """480,000 USD (or USD 480,000): cents only when there are any."""
+    shown = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return f"{currency} {shown}" if code_first else f"{shown} {currency}"

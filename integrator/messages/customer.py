@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from integrator.domain.clocks import rca_sent_at
 from integrator.domain.escalation import Escalation, Message, State
 from integrator.messages.facts import clip
-from integrator.messages.wording import KEEP_IN_TOUCH, rca_sent_at, sentence
+from integrator.messages.wording import KEEP_IN_TOUCH, sentence
 
 
 def customer_update_draft(escalation: Escalation) -> Message | None:

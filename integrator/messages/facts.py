@@ -6,13 +6,12 @@ Both adapters send the same facts in the same order; each renders them in its ow
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
+from integrator.domain import money
 from integrator.domain.escalation import Escalation
 from integrator.domain.report import Deal, Person, Reporter
 
 TITLE_LIMIT = 250
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 MAX_LOCATIONS = 20
 
 
@@ -25,21 +24,12 @@ def title(escalation: Escalation) -> str:
 
 def compact_arr(deal: Deal) -> str:
     """$480k, €1.2M, 950k CHF: the size of the deal at a glance."""
-    amount = deal.arr
-    for size, suffix in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k")):
-        if amount >= size:
-            scaled = f"{amount / size:.1f}".removesuffix(".0") + suffix
-            break
-    else:
-        scaled = f"{amount:,.0f}"
-    symbol = SYMBOLS.get(deal.currency)
-    return f"{symbol}{scaled}" if symbol else f"{scaled} {deal.currency}"
+    return money.compact(deal.arr, deal.currency)
 
 
 def full_arr(deal: Deal) -> str:
     """480,000 USD (cents only when there are any)."""
-    amount = f"{deal.arr:,.2f}".removesuffix(".00")
-    return f"{amount} {deal.currency}"
+    return money.exact(deal.arr, deal.currency)
 
 
 def person(who: Person | Reporter | None) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from integrator.domain.clocks import MILESTONES
+from integrator.domain import clocks
+from integrator.domain.clocks import MILESTONES, PromiseState
 from integrator.domain.escalation import Escalation, Topic
 from integrator.messages.facts import compact_arr, moment
 
@@ -97,20 +98,18 @@ def deadlines(e: Escalation, zone: str) -> list[tuple[str, str]]:
 
 def promises(e: Escalation, zone: str) -> list[str]:
     """The RCA and fix promises and where each stands, from the timeline (no clock needed)."""
-    raised = {event.kind for event in e.timeline}
-    rca_at = rca_sent_at(e)
-    if rca_at is not None:
-        rca = f"sent {_when(rca_at, zone)}"
-    else:
-        rca = "past due, not sent yet" if "clock:rca" in raised else "due"
-    if e.fixed_at is not None:
-        fix = f"confirmed {_when(e.fixed_at, zone)}"
-    else:
-        fix = "OVERDUE" if "clock:breach" in raised else "due"
-    return [
-        f"Root-cause analysis by {_when(e.rca_due, zone)}: {rca}",
-        f"Fix by {_when(e.fix_due, zone)}: {fix}",
-    ]
+    words = {
+        ("Root-cause analysis", PromiseState.DUE): "due",
+        ("Root-cause analysis", PromiseState.OVERDUE): "past due, not sent yet",
+        ("Fix", PromiseState.DUE): "due",
+        ("Fix", PromiseState.OVERDUE): "OVERDUE",
+    }
+    met = {"Root-cause analysis": "sent", "Fix": "confirmed"}
+    lines = []
+    for p in clocks.promises(e):
+        where = f"{met[p.what]} {_when(p.met_at, zone)}" if p.met_at else words[(p.what, p.state)]
+        lines.append(f"{p.what} by {_when(p.due, zone)}: {where}")
+    return lines
 
 
 def _when(when: datetime, zone: str) -> str:
@@ -140,13 +139,6 @@ def sentence(text: str) -> str:
 
 def rows(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"  {label}: {value}" for label, value in rows if value)
-
-
-def rca_sent_at(e: Escalation) -> datetime | None:
-    """When the SE sent the customer an update marked as carrying the RCA, if they have."""
-    return next(
-        (ev.at for ev in e.timeline if ev.kind == "customer_update_sent" and ev.data.get("rca")), None
-    )
 
 
 KEEP_IN_TOUCH = (

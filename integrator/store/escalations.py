@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from integrator.domain.escalation import (
+    OPEN_STATES,
     Changes,
     Effect,
     EffectKind,
@@ -263,7 +264,7 @@ class Store:
         """Every escalation the sync watches (not fixed, not closed), oldest first."""
         query = (
             select(escalations.c.id)
-            .where(escalations.c.state.not_in([State.FIXED.value, State.CLOSED.value]))
+            .where(escalations.c.state.in_([s.value for s in OPEN_STATES]))
             .order_by(escalations.c.created_at, escalations.c.id)
         )
         with _translated(self.engine.connect()) as conn:

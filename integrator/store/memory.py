@@ -25,8 +25,6 @@ from integrator.domain.escalation import (
 )
 from integrator.errors import NotFound
 
-OPEN = (State.FIXED, State.CLOSED)
-
 
 @dataclass
 class _Lease:
@@ -159,7 +157,7 @@ class MemoryStore:
 
     def open_ids(self) -> list[str]:
         with self._lock:
-            found = [e for e in self._escalations.values() if e.state not in OPEN]
+            found = [e for e in self._escalations.values() if e.is_open]
         return [e.id for e in sorted(found, key=lambda e: (e.created_at, e.id))]
 
     def load(self, ids: Collection[str]) -> list[Escalation]:

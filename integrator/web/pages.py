@@ -12,13 +12,13 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from integrator.application.ports import Clock
+from integrator.domain.money import exact
 from integrator.web.security import Csrf
 
 
 def money(value: Decimal, currency: str) -> str:
     """`USD 480,000`, or `USD 480,000.50` when there are cents."""
-    shown = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return f"{currency} {shown}"
+    return exact(value, currency, code_first=True)
 
 
 def time_left(due: datetime, now: datetime) -> str:

@@ -17,13 +17,13 @@ from integrator.application.present import escalation_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
 from integrator.bootstrap import Services
-from integrator.domain.escalation import State
+from integrator.domain.escalation import OPEN_STATES, State
 from integrator.errors import InvalidReport, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
 from integrator.web.schemas import ErrorOut, EscalationList, EscalationOut, OpenFilter, PreviewIn, PreviewOut
 
-OPEN = {State.PENDING, State.PAGED, State.ACKNOWLEDGED}
+OPEN = OPEN_STATES
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

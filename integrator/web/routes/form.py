@@ -13,14 +13,14 @@ from fastapi.responses import RedirectResponse
 from integrator.application.preview import Preview, preview_owner
 from integrator.application.submit import Submitter
 from integrator.bootstrap import Services
-from integrator.domain.escalation import Effect, EffectState, State
+from integrator.domain.escalation import OPEN_STATES, Effect, EffectState
 from integrator.errors import InvalidReport
 from integrator.web import reportform
 from integrator.web.auth import Authenticator, Principal
 from integrator.web.pages import Pages
 from integrator.web.routes.customer_update import customer_sections
 
-OPEN = (State.PENDING, State.PAGED, State.ACKNOWLEDGED)
+OPEN = OPEN_STATES
 REFRESH_SECONDS = 3
 
 

@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from integrator.application.updates import promises, revoke_status_page, share_status_page
+from integrator.application.updates import revoke_status_page, share_status_page
 from integrator.bootstrap import Services
+from integrator.domain.clocks import promises
 from integrator.domain.escalation import Escalation, State, status_page_url
 from integrator.messages.customer import customer_timeline
 from integrator.web.auth import Authenticator
