@@ -2,34 +2,31 @@
 
 What each kind does is in `handlers`; this module claims, runs, retries and records.
 
-An effect is claimed with a lease before it runs, so two workers never run it together; its
-outcome is committed as soon as it returns. A transient failure leaves it pending with a backoff;
-a permanent one marks it failed, visibly. After a lost answer the next attempt first looks for
-what the lost request may have created (PagerDuty by incident key, Jira by label, a comment or
-note by its text), so nothing is sent twice.
+The escalation is read once per drive. Its due effects are claimed together (one transaction,
+with a lease, so two workers never run one together), then run in order: page, ticket, link,
+then the rest as owed; an effect whose prerequisite is not done yet waits for a later round.
+An outcome that reached the outside world is committed as soon as it returns; what a dry-run
+stand-in only planned is committed with the next real outcome or at the end of the drive. A
+transient failure leaves the effect pending with a backoff; a permanent one marks it failed,
+visibly. After a lost answer the next attempt first looks for what the lost request may have
+created (PagerDuty by incident key, Jira by label, a comment or note by its text).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from integrator.application.handlers import Handlers, Outcome
 from integrator.application.planning import Planned, recording
-from integrator.application.ports import Clock, EscalationStore
+from integrator.application.ports import Attempt, Clock, EscalationStore
 from integrator.application.retrying import RetryPolicy, next_attempt_delay
 from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation, Event
 from integrator.errors import Rejected, Unavailable
 
 FIRST = (EffectKind.PAGE, EffectKind.TICKET, EffectKind.LINK)  # then the rest, in the order owed
 MAX_ATTEMPTS = 100  # with backoff capped at minutes, about a day of trying before an effect is failed
-
-# Effects whose outcome changes the escalation that later effects read (the page, the ticket).
-CHANGES_ESCALATION = frozenset(
-    {EffectKind.PAGE, EffectKind.TICKET, EffectKind.TRANSITION, EffectKind.RESOLVE}
-)
 
 # What must be delivered before an effect can run: the ticket before a comment, the page before a note.
 NEEDS: dict[EffectKind, tuple[EffectKind, ...]] = {
@@ -51,39 +48,58 @@ class Dispatcher:
     lease: timedelta = timedelta(minutes=2)
 
     def drive(self, escalation_id: str, *, kinds: Collection[EffectKind] | None = None) -> Escalation:
-        """Run every due effect of one escalation: page, ticket and link first, then the rest."""
-        return self._drive(escalation_id, kinds)[0]
+        """Run every due effect of one escalation (only `kinds`, when given): page first."""
+        return self._drive(self.store.get(escalation_id), kinds)[0]
 
     def drive_due(self) -> int:
         """Run every effect that is due anywhere; returns how many escalations had one run."""
         ids = self.store.due_escalations(now=self.clock.now())
-        return sum(self._drive(escalation_id, None)[1] for escalation_id in ids)
+        return sum(self._drive(escalation, None)[1] for escalation in self.store.load(ids))
 
-    def _drive(self, escalation_id: str, kinds: Collection[EffectKind] | None) -> tuple[Escalation, bool]:
-        escalation = self.store.get(escalation_id)
+    def _drive(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> tuple[Escalation, bool]:
         ran = False
-        for effect_id in _in_order(escalation.effects):
-            effect = next(e for e in escalation.effects if e.id == effect_id)
-            if kinds is not None and effect.kind not in kinds:
-                continue
-            ready = effect.state == EffectState.PENDING and self._ready(escalation, effect.kind)
-            if ready and self._run(escalation, effect.id):
+        planned: list[Attempt] = []  # recorded together: nothing outside depends on them
+        lease_left = True
+        while lease_left and (ready := self._ready(escalation, kinds)):
+            now = self.clock.now()
+            lease_until = now + self.lease
+            claimed = self.store.claim([e.id for e in ready], now=now, lease_until=lease_until)
+            if not claimed:
+                break
+            for effect in sorted(claimed, key=_order):
+                # Slow outside calls used up most of the lease: the rest waits for it to run out.
+                lease_left = self.clock.now() < lease_until - self.lease / 4
+                if not lease_left:
+                    break
+                attempt = self._attempt(escalation, effect)
+                escalation = _after(escalation, effect, attempt)
+                if _was_planned(attempt):
+                    planned.append(attempt)
+                else:
+                    self.store.record([*planned, attempt], now=self.clock.now())
+                    planned.clear()
                 ran = True
-                if effect.kind in CHANGES_ESCALATION:  # later effects need the page or ticket it made
-                    escalation = self.store.get(escalation_id)
-        if ran:
-            escalation = self.store.get(escalation_id)
+        if planned:
+            self.store.record(planned, now=self.clock.now())
         return escalation, ran
 
-    def _ready(self, escalation: Escalation, kind: EffectKind) -> bool:
+    def _ready(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> list[Effect]:
+        """Pending effects (of `kinds`) whose prerequisites are done."""
+        return [
+            e
+            for e in escalation.effects
+            if e.state == EffectState.PENDING
+            and (kinds is None or e.kind in kinds)
+            and self._prerequisites_done(escalation, e.kind)
+            and (e.next_attempt_at is None or e.next_attempt_at <= self.clock.now())
+        ]
+
+    def _prerequisites_done(self, escalation: Escalation, kind: EffectKind) -> bool:
         needed = [escalation.effect(k) for k in NEEDS.get(kind, ())]
         return all(e is not None and e.state == EffectState.DONE for e in needed)
 
-    def _run(self, escalation: Escalation, effect_id: int) -> bool:
-        now = self.clock.now()
-        effect = self.store.claim(effect_id, now=now, lease_until=now + self.lease)
-        if effect is None:
-            return False
+    def _attempt(self, escalation: Escalation, effect: Effect) -> Attempt:
+        """Run one claimed effect through its handler and the retry policy; what it came to."""
         handler = self.handlers[effect.kind]
         try:
             with recording() as planned:
@@ -91,36 +107,31 @@ class Dispatcher:
                     lambda attempt: handler(escalation, effect, effect.attempts + attempt - 1)
                 )
         except Unavailable as exc:
-            self._retry_later(effect, exc)
+            return self._retry_later(escalation, effect, exc)
         except Rejected as exc:
             event = self._event(f"{effect.kind}_failed", f"{_describe(effect)} failed: {exc}", effect)
-            self._finish(effect, EffectState.FAILED, error=str(exc), timeline=[event])
-        else:
-            if planned:
-                outcome = self._as_planned(outcome, planned, effect)
-            self._finish(
-                effect,
-                EffectState.DONE,
-                result=outcome.result,
-                changes=outcome.changes,
-                timeline=outcome.events,
-            )
-        return True
-
-    def _retry_later(self, effect: Effect, exc: Unavailable) -> None:
-        give_up = effect.attempts >= MAX_ATTEMPTS
-        retry_at = (
-            None
-            if give_up
-            else self.clock.now() + next_attempt_delay(effect.attempts, at_least=exc.retry_after)
+            return Attempt(escalation.id, effect.id, EffectState.FAILED, error=str(exc), timeline=(event,))
+        if planned:
+            outcome = self._as_planned(outcome, planned, effect)
+        return Attempt(
+            escalation.id,
+            effect.id,
+            EffectState.DONE,
+            result=outcome.result,
+            changes=outcome.changes,
+            timeline=outcome.events,
         )
+
+    def _retry_later(self, escalation: Escalation, effect: Effect, exc: Unavailable) -> Attempt:
+        give_up = effect.attempts >= MAX_ATTEMPTS
+        delay = next_attempt_delay(effect.attempts, at_least=exc.retry_after)
+        retry_at = None if give_up else self.clock.now() + delay
         when = f"retrying at {retry_at:%Y-%m-%d %H:%M:%S} UTC" if retry_at else "gave up"
         event = self._event(f"{effect.kind}_retry", f"{_describe(effect)}: {exc} — {when}", effect)
         state = EffectState.FAILED if give_up else EffectState.PENDING
-        self._finish(effect, state, error=str(exc), next_attempt_at=retry_at, timeline=[event])
-
-    def _finish(self, effect: Effect, state: EffectState, **recorded: Any) -> None:
-        self.store.finish(effect.id, now=self.clock.now(), state=state, **recorded)
+        return Attempt(
+            escalation.id, effect.id, state, error=str(exc), next_attempt_at=retry_at, timeline=(event,)
+        )
 
     def _as_planned(self, outcome: Outcome, planned: Sequence[Planned], effect: Effect) -> Outcome:
         """What a dry-run stand-in only planned: done, marked planned, nothing claimed as sent."""
@@ -128,22 +139,35 @@ class Dispatcher:
         events = tuple(
             self._event("dry_run", f"Dry-run: {p.text}; nothing was sent", effect) for p in planned
         )
-        return Outcome(
-            result={"dry_run": True, "would_send": would_send}, changes=outcome.if_planned, events=events
-        )
+        result = {"dry_run": True, "would_send": would_send}
+        return Outcome(result=result, changes=outcome.if_planned, events=events)
 
     def _event(self, kind: str, text: str, effect: Effect) -> Event:
-        return Event(
-            at=self.clock.now(),
-            kind=kind,
-            text=text,
-            data={"effect": effect.kind.value, "target": effect.target},
-        )
+        data = {"effect": effect.kind.value, "target": effect.target}
+        return Event(at=self.clock.now(), kind=kind, text=text, data=data)
 
 
-def _in_order(effects: Collection[Effect]) -> list[int]:
-    first = [e.id for kind in FIRST for e in effects if e.kind == kind]
-    return first + [e.id for e in sorted(effects, key=lambda e: e.id) if e.kind not in FIRST]
+def _after(escalation: Escalation, effect: Effect, attempt: Attempt) -> Escalation:
+    """The escalation as the attempt leaves it, without reading it again."""
+    result = attempt.result if attempt.result is not None else effect.result
+    done = replace(
+        effect,
+        state=attempt.state,
+        last_error=attempt.error,
+        next_attempt_at=attempt.next_attempt_at,
+        result=result,
+    )
+    effects = tuple(done if e.id == effect.id else e for e in escalation.effects)
+    changed = escalation.changed(attempt.changes)
+    return replace(changed, effects=effects, timeline=(*escalation.timeline, *attempt.timeline))
+
+
+def _was_planned(attempt: Attempt) -> bool:
+    return attempt.state == EffectState.DONE and bool(attempt.result and attempt.result.get("dry_run"))
+
+
+def _order(effect: Effect) -> tuple[int, int]:
+    return (FIRST.index(effect.kind) if effect.kind in FIRST else len(FIRST), effect.id)
 
 
 def _describe(effect: Effect) -> str:

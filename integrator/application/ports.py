@@ -9,6 +9,7 @@ error; store methods raise `errors.AlreadyRecorded`, `errors.StoreUnavailable` o
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -131,6 +132,20 @@ class ChatPoster(Protocol):
     def post(self, webhook_url: str, text: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt at an effect came to, as the store records it."""
+
+    escalation_id: str
+    effect_id: int
+    state: EffectState
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    changes: Changes = field(default_factory=Changes)
+    timeline: tuple[Event, ...] = ()
+
+
 class EscalationStore(Protocol):
     """Escalations, the effects they owe and their timelines; every method is one transaction."""
 
@@ -153,23 +168,12 @@ class EscalationStore(Protocol):
         added when every effect was owed already (a repeated request)."""
         ...
 
-    def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
-        """Take a due effect until `lease_until`; None when it is not due or another worker has it."""
+    def claim(self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime) -> list[Effect]:
+        """Take these effects until `lease_until`, those that are due and free, in one transaction."""
         ...
 
-    def finish(
-        self,
-        effect_id: int,
-        *,
-        now: datetime,
-        state: EffectState,
-        result: dict[str, Any] | None = None,
-        error: str | None = None,
-        next_attempt_at: datetime | None = None,
-        changes: Changes | None = None,
-        timeline: Sequence[Event] = (),
-    ) -> None:
-        """Record what an effect's attempt came to, with what it changed."""
+    def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
+        """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
         ...
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, Row, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from integrator.application.ports import Attempt
 from integrator.domain.escalation import (
     OPEN_STATES,
     Changes,
@@ -114,65 +115,51 @@ class Store:
             _insert_events(conn, escalation_id, timeline)
         return new
 
-    def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
-        """Take a due effect for this worker until `lease_until`; None when it is not due or taken."""
+    def claim(
+        self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime
+    ) -> builtins.list[Effect]:
+        """Take the due and free ones of these effects until `lease_until`, in one transaction."""
         due = (
-            effects.c.id == effect_id,
+            effects.c.id.in_(list(effect_ids)),
             effects.c.state == EffectState.PENDING.value,
             or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
             or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
         )
         with _translated(self.engine.begin()) as conn:
             if conn.dialect.name == "postgresql":
-                # Another worker holding the row lock is about to take it: skip, don't wait.
+                # Rows another worker holds are about to be taken: skip them, don't wait.
                 locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
-                if conn.execute(locked).first() is None:
-                    return None
+                due = (effects.c.id.in_(list(conn.execute(locked).scalars())), *due[1:])
             # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
             claimed = conn.execute(
                 update(effects)
                 .where(*due)
                 .values(lease_until=lease_until, attempts=effects.c.attempts + 1, updated_at=now)
+                .returning(*effects.c)
             )
-            if claimed.rowcount != 1:
-                return None
-            row = conn.execute(select(effects).where(effects.c.id == effect_id)).one()
-            return _effect(row)
+            return sorted((_effect(row) for row in claimed), key=lambda e: e.id)
 
-    def finish(
-        self,
-        effect_id: int,
-        *,
-        now: datetime,
-        state: EffectState,
-        result: Mapping[str, Any] | None = None,
-        error: str | None = None,
-        next_attempt_at: datetime | None = None,
-        changes: Changes | None = None,
-        timeline: Sequence[Event] = (),
-    ) -> None:
-        """Record what an effect's attempt came to, with what it changed, in one transaction."""
+    def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
+        """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
         with _translated(self.engine.begin()) as conn:
-            escalation_id = conn.execute(
-                select(effects.c.escalation_id).where(effects.c.id == effect_id)
-            ).scalar_one()
-            values: dict[str, Any] = {
-                "state": state.value,
-                "last_error": error,
-                "next_attempt_at": next_attempt_at,
-                "lease_until": None,
-                "updated_at": now,
-            }
-            if result is not None:
-                values["result"] = dict(result)
-            conn.execute(update(effects).where(effects.c.id == effect_id).values(**values))
-            if changes:
-                conn.execute(
-                    update(escalations)
-                    .where(escalations.c.id == escalation_id)
-                    .values(**_columns(changes), updated_at=now)
-                )
-            _insert_events(conn, escalation_id, timeline)
+            for a in attempts:
+                values: dict[str, Any] = {
+                    "state": a.state.value,
+                    "last_error": a.error,
+                    "next_attempt_at": a.next_attempt_at,
+                    "lease_until": None,
+                    "updated_at": now,
+                }
+                if a.result is not None:
+                    values["result"] = dict(a.result)
+                conn.execute(update(effects).where(effects.c.id == a.effect_id).values(**values))
+                if a.changes:
+                    conn.execute(
+                        update(escalations)
+                        .where(escalations.c.id == a.escalation_id)
+                        .values(**_columns(a.changes), updated_at=now)
+                    )
+                _insert_events(conn, a.escalation_id, a.timeline)
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         """Hold the named lease until `until`; False while another holder's lease runs."""

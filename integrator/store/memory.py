@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from integrator.application.ports import Attempt
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -74,34 +75,30 @@ class MemoryStore:
             self._change(escalation_id, changes, timeline)
             return new
 
-    def claim(self, effect_id: int, *, now: datetime, lease_until: datetime) -> Effect | None:
+    def claim(self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime) -> list[Effect]:
         with self._lock:
-            effect = self._effect(effect_id)
-            due = effect.state == EffectState.PENDING and self._due(effect, now)
-            if not due or not self._free(effect, now):
-                return None
-            self._leased[effect_id] = lease_until
-            return self._replace_effect(effect, attempts=effect.attempts + 1)
+            claimed = []
+            for effect_id in sorted(set(effect_ids)):
+                effect = self._effect(effect_id)
+                if effect.state == EffectState.PENDING and self._due(effect, now) and self._free(effect, now):
+                    self._leased[effect_id] = lease_until
+                    claimed.append(self._replace_effect(effect, attempts=effect.attempts + 1))
+            return claimed
 
-    def finish(
-        self,
-        effect_id: int,
-        *,
-        now: datetime,
-        state: EffectState,
-        result: dict[str, Any] | None = None,
-        error: str | None = None,
-        next_attempt_at: datetime | None = None,
-        changes: Changes | None = None,
-        timeline: Sequence[Event] = (),
-    ) -> None:
+    def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         with self._lock:
-            effect = self._effect(effect_id)
-            self._leased.pop(effect_id, None)
-            done = {"result": dict(result)} if result is not None else {}
-            fields = {"state": state, "last_error": error, "next_attempt_at": next_attempt_at, **done}
-            self._replace_effect(effect, **fields)
-            self._change(self._owner_of[effect_id], changes, timeline)
+            for a in attempts:
+                effect = self._effect(a.effect_id)
+                self._leased.pop(a.effect_id, None)
+                done = {"result": dict(a.result)} if a.result is not None else {}
+                fields = {
+                    "state": a.state,
+                    "last_error": a.error,
+                    "next_attempt_at": a.next_attempt_at,
+                    **done,
+                }
+                self._replace_effect(effect, **fields)
+                self._change(a.escalation_id, a.changes, a.timeline)
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         with self._lock:

@@ -8,6 +8,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from integrator.application.escalate import parse_report
+from integrator.application.ports import Attempt
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Changes, EffectKind, EffectState, Event, Owed, Page, State, Ticket
 from integrator.errors import NotFound
@@ -47,17 +48,26 @@ def test_only_one_of_two_workers_gets_the_lease_on_an_effect(services: Services,
     page = services.store.get(submit(services)).effects[0]
     now = clock.now()
 
-    first = services.store.claim(page.id, now=now, lease_until=now + timedelta(minutes=2))
-    second = services.store.claim(page.id, now=now, lease_until=now + timedelta(minutes=2))
-    after_lease = services.store.claim(
-        page.id, now=now + timedelta(minutes=3), lease_until=now + timedelta(minutes=5)
+    (first,) = services.store.claim([page.id], now=now, lease_until=now + timedelta(minutes=2))
+    second = services.store.claim([page.id], now=now, lease_until=now + timedelta(minutes=2))
+    (after_lease,) = services.store.claim(
+        [page.id], now=now + timedelta(minutes=3), lease_until=now + timedelta(minutes=5)
     )
 
-    assert first is not None
     assert first.attempts == 1
-    assert second is None
-    assert after_lease is not None
+    assert second == []
     assert after_lease.attempts == 2
+
+
+def test_effects_are_claimed_together_and_only_the_free_ones(services: Services, clock: FakeClock) -> None:
+    effects = services.store.get(submit(services)).effects
+    now, until = clock.now(), clock.now() + timedelta(minutes=2)
+    services.store.claim([effects[1].id], now=now, lease_until=until)
+
+    claimed = services.store.claim([e.id for e in effects], now=now, lease_until=until)
+
+    assert [e.id for e in claimed] == [e.id for e in effects if e.id != effects[1].id]
+    assert all(e.attempts == 1 for e in claimed)
 
 
 def test_concurrent_submissions_with_one_key_store_one_escalation(services: Services) -> None:
@@ -84,22 +94,19 @@ def test_concurrent_submissions_with_one_key_store_one_escalation(services: Serv
 def test_a_pending_effect_waits_for_its_retry_time(services: Services, clock: FakeClock) -> None:
     escalation = services.store.get(submit(services))
     ticket = escalation.effects[1]
-    services.store.claim(ticket.id, now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
+    services.store.claim([ticket.id], now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
     retry_at = clock.now() + timedelta(seconds=30)
-    services.store.finish(
-        ticket.id,
-        now=clock.now(),
-        state=EffectState.PENDING,
-        error="jira: HTTP 503",
-        next_attempt_at=retry_at,
+    retry = Attempt(
+        escalation.id, ticket.id, EffectState.PENDING, error="jira: HTTP 503", next_attempt_at=retry_at
     )
+    services.store.record([retry], now=clock.now())
 
     pending = {f.kind: f for _, f in services.store.pending_effects()}
     assert pending[EffectKind.TICKET].next_attempt_at == retry_at
     assert pending[EffectKind.TICKET].last_error == "jira: HTTP 503"
     assert pending[EffectKind.TICKET].attempts == 1
-    assert services.store.claim(ticket.id, now=clock.now(), lease_until=retry_at) is None
-    assert services.store.claim(ticket.id, now=retry_at, lease_until=retry_at + timedelta(minutes=2))
+    assert services.store.claim([ticket.id], now=clock.now(), lease_until=retry_at) == []
+    assert services.store.claim([ticket.id], now=retry_at, lease_until=retry_at + timedelta(minutes=2))
 
 
 def test_due_escalations_are_those_with_a_free_pending_effect_oldest_first(
@@ -111,7 +118,7 @@ def test_due_escalations_are_those_with_a_free_pending_effect_oldest_first(
     assert services.store.due_escalations(now=clock.now()) == [first, second]
 
     for effect in services.store.get(first).effects:
-        services.store.claim(effect.id, now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
+        services.store.claim([effect.id], now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
     assert services.store.due_escalations(now=clock.now()) == [second]
     assert services.store.due_escalations(now=clock.now() + timedelta(minutes=3)) == [first, second]
 
@@ -121,18 +128,19 @@ def test_a_finished_effect_records_its_result_changes_and_timeline(
 ) -> None:
     escalation = services.store.get(submit(services))
     page = escalation.effects[0]
-    services.store.claim(page.id, now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
+    services.store.claim([page.id], now=clock.now(), lease_until=clock.now() + timedelta(minutes=2))
     paged = Page(incident_id="Q1", url="https://pd.example/incidents/Q1", assignee="U1")
     event = Event(at=clock.now(), kind="paged", text="Paged", data={"incident_id": "Q1"})
 
-    services.store.finish(
+    done = Attempt(
+        escalation.id,
         page.id,
-        now=clock.now(),
-        state=EffectState.DONE,
+        EffectState.DONE,
         result={"incident_id": "Q1"},
         changes=Changes(page=paged, pagerduty_state="triggered", state=State.PAGED),
-        timeline=[event],
+        timeline=(event,),
     )
+    services.store.record([done], now=clock.now())
 
     again = services.store.get(escalation.id)
     assert again.page == paged
