@@ -1,17 +1,21 @@
-"""The submit path: store the escalation at once, wait a bounded time for the page, never for Jira.
+"""The submit path: accept a report in one commit, page at once on its own lane, never wait for Jira.
 
-The page and then every other effect run on a background thread pool owned by the app. The reply
-waits for the page for at most `page_wait` seconds, and never for the ticket: a hanging Jira
-delays nothing the Sales Engineer sees. Effects are leased in the database, so a background run
-and `integrator sync` never run one together; if the process dies, sync picks the rest up.
+A report is durable once `Escalator.submit` has committed it. The page then runs on the page
+lane, a pool that runs nothing but pages, so a hanging Jira, SMTP server or chat webhook can
+delay no page; when the page is out, the rest (ticket, link, emails, chat) goes to the
+background lane. The reply waits for its own page at most `page_wait` seconds: `submit_async`
+waits without holding a thread, `submit` (for callers that are threads already) blocks. Effects
+are leased in the store, so the lanes and `integrator sync` never run one together; if the
+process dies, sync picks the rest up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
-import threading
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
@@ -24,33 +28,19 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Paging:
-    """The page's run, as the waiting request sees it: done, and the escalation it left."""
-
-    done: threading.Event = field(default_factory=threading.Event)
-    escalation: Escalation | None = None
-
-
 class Submitter:
-    def __init__(
-        self,
-        *,
-        escalator: Escalator,
-        dispatcher: Dispatcher,
-        store: EscalationStore,
-        background: Executor,
-        metrics: SubmitMetrics,
-        page_wait: float,
-    ) -> None:
-        self.escalator = escalator
-        self.dispatcher = dispatcher
-        self.store = store
-        self.background = background
-        self.metrics = metrics
-        self.page_wait = page_wait
+    escalator: Escalator
+    dispatcher: Dispatcher
+    store: EscalationStore
+    page_lane: Executor  # pages only
+    background: Executor  # everything after the page
+    metrics: SubmitMetrics
+    page_wait: float
 
-    def submit(self, report: FailureReport, *, channel: str) -> tuple[Escalation, bool]:
-        """(the escalation as it stands after the bounded wait, whether this call created it).
+    def accept(
+        self, report: FailureReport, *, channel: str
+    ) -> tuple[Escalation, bool, Future[Escalation] | None]:
+        """Store the report (one commit) and start its page; (escalation, created, the page's run).
 
         The same idempotency key with the same report gives the first escalation; with a
         different report it is a `Conflict` (the key would otherwise hide the new failure).
@@ -63,29 +53,47 @@ class Submitter:
                 existing=escalation.id,
             )
         self.metrics.submitted(channel, created=created)
-        if any(f.state == EffectState.PENDING for f in escalation.effects):
-            page = escalation.effect(EffectKind.PAGE)
-            first_page = page is not None and page.state == EffectState.PENDING
-            paging = _Paging()
-            future = self.background.submit(self._drive, escalation.id, paging, first_page)
-            future.add_done_callback(self._report_crash)
-            paging.done.wait(self.page_wait)
-            escalation = paging.escalation or self.store.get(escalation.id)
-        return escalation, created
+        if not any(f.state == EffectState.PENDING for f in escalation.effects):
+            return escalation, created, None
+        page = escalation.effect(EffectKind.PAGE)
+        first_page = page is not None and page.state == EffectState.PENDING
+        paging = self.page_lane.submit(self._page, escalation.id, first_page)
+        paging.add_done_callback(self._report_crash)
+        return escalation, created, paging
 
-    def _drive(self, escalation_id: str, paging: _Paging, first_page: bool) -> None:
-        try:
-            paging.escalation = self.dispatcher.drive(escalation_id, kinds={EffectKind.PAGE})
-            if first_page:
-                self.metrics.paged(paging.escalation)
-        finally:
-            paging.done.set()
-        self.dispatcher.drive(escalation_id)
+    def submit(self, report: FailureReport, *, channel: str) -> tuple[Escalation, bool]:
+        """Accept, then block at most `page_wait` for the page: the escalation as it then stands."""
+        escalation, created, paging = self.accept(report, channel=channel)
+        if paging is None:
+            return escalation, created
+        done, _ = concurrent.futures.wait([paging], timeout=self.page_wait)
+        if done and not paging.exception():
+            return paging.result(), created
+        return self.store.get(escalation.id), created
 
-    def _report_crash(self, future: Future[None]) -> None:
-        # The edge of the background worker: say it, count it; the effect's lease expires and
-        # sync retries it. Nothing else is left to do here.
+    async def submit_async(self, report: FailureReport, *, channel: str) -> tuple[Escalation, bool]:
+        """Accept, then wait at most `page_wait` for the page without holding a thread."""
+        escalation, created, paging = await asyncio.to_thread(self.accept, report, channel=channel)
+        if paging is None:
+            return escalation, created
+        done, _ = await asyncio.wait({asyncio.wrap_future(paging)}, timeout=self.page_wait)
+        if done and not paging.exception():
+            return paging.result(), created
+        # Late (or its run crashed, which `_report_crash` tells): the reply shows what is stored.
+        return await asyncio.to_thread(self.store.get, escalation.id), created
+
+    def _page(self, escalation_id: str, first_page: bool) -> Escalation:
+        escalation = self.dispatcher.drive(escalation_id, kinds={EffectKind.PAGE})
+        if first_page:
+            self.metrics.paged(escalation)
+        rest = self.background.submit(self.dispatcher.drive, escalation_id)
+        rest.add_done_callback(self._report_crash)
+        return escalation
+
+    def _report_crash(self, future: Future[Escalation]) -> None:
+        # The edge of a lane's worker: say it, count it; the effect's lease expires and sync
+        # retries it. Nothing else is left to do here.
         exc = None if future.cancelled() else future.exception()
         if exc is not None:
             self.metrics.background_failed()
-            log.error("background effect run failed; sync will retry", exc_info=exc)
+            log.error("effect run failed; sync will retry", exc_info=exc)

@@ -41,13 +41,15 @@ def create_app(
     page_wait: float = 3.0,
     max_body: int = MAX_BODY,
     background_workers: int = 8,
+    page_workers: int = 32,
     drain_seconds: float = 10.0,
     sync_every: float | None = None,
 ) -> FastAPI:
     """The app for `services`, served on `host`.
 
-    `page_wait` bounds how long a submission waits for the page (never for Jira); the rest runs on
-    `background_workers` threads, which shutdown waits `drain_seconds` for. `sync_every` runs the
+    `page_wait` bounds how long a submission waits for the page (never for Jira). Pages run on
+    their own `page_workers` threads, the rest on `background_workers` threads; shutdown waits
+    `drain_seconds` for each. `sync_every` runs the
     sync pass in the process (what `serve` does); tests leave it off.
     """
     settings = services.settings
@@ -64,10 +66,14 @@ def create_app(
     def pool() -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=background_workers, thread_name_prefix="integrator-effects")
 
+    def page_lane() -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=page_workers, thread_name_prefix="integrator-pages")
+
     submitter = Submitter(
         escalator=services.escalator,
         dispatcher=services.dispatcher,
         store=services.store,
+        page_lane=page_lane(),
         background=pool(),
         metrics=metrics,
         page_wait=page_wait,
@@ -75,7 +81,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        background = submitter.background = pool()  # each start has its own pool; its stop drains it
+        # Each start has its own lanes; its stop drains them (pages first: they feed the background).
+        pages_lane = submitter.page_lane = page_lane()
+        background = submitter.background = pool()
         scheduler = asyncio.create_task(run_every(services, sync_every)) if sync_every else None
         if scheduler is not None:
             scheduler.add_done_callback(report_stop)
@@ -86,6 +94,7 @@ def create_app(
                 scheduler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await scheduler
+            await _drain(pages_lane, drain_seconds)
             await _drain(background, drain_seconds)
 
     app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)

@@ -69,7 +69,7 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
         await asyncio.to_thread(auth.api, request)
         only_params(request)
         report = parse_report(await read_json(request))
-        escalation, created = await asyncio.to_thread(submitter.submit, report, channel="api")
+        escalation, created = await submitter.submit_async(report, channel="api")
         return JSONResponse(
             escalation_dict(escalation),
             status_code=201 if created else 200,

@@ -62,7 +62,7 @@ def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: 
             return form_page(request, principal, values, preview=preview)
         try:
             report = reportform.report_from(values)
-            escalation, _ = await asyncio.to_thread(submitter.submit, report, channel="form")
+            escalation, _ = await submitter.submit_async(report, channel="form")
         except InvalidReport as exc:  # the form's job: show each message at its field, keep the input
             return form_page(request, principal, values, errors=exc.fields, status=422)
         return RedirectResponse(f"/escalations/{escalation.id}", status_code=303)
