@@ -27,6 +27,7 @@ from integrator.domain.escalation import (
     State,
     Ticket,
 )
+from integrator.domain.status import Watch
 
 
 class Clock(Protocol):
@@ -206,8 +207,8 @@ class EscalationStore(Protocol):
 
     def by_issue(self, key: str) -> Escalation | None: ...
 
-    def open_ids(self) -> list[str]:
-        """Every escalation the sync watches (not fixed, not closed), oldest first."""
+    def watching(self) -> list[Watch]:
+        """What the sync needs of every open escalation (not fixed, not closed), oldest first."""
         ...
 
     def load(self, ids: Collection[str]) -> list[Escalation]:

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from integrator.application.announce import owed_by
 from integrator.application.dispatch import Dispatcher
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
-from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus
-from integrator.domain.status import SyncPlan, plan_clock, plan_sync
+from integrator.domain.escalation import IncidentStatus, IssueStatus
+from integrator.domain.status import SyncPlan, Watch, plan_clock, plan_sync
 from integrator.errors import AlreadyRecorded, IntegrationError
 
 log = logging.getLogger(__name__)
 
-LOAD_BATCH = 500  # escalations read from the store at a time
 PASS_LEASE = "sync-pass"  # noqa: S105 - a lease name, not a password
 
 
@@ -79,8 +78,10 @@ class Syncer:
     def run_pass(self) -> PassSummary:
         """Drive due effects, pull every open escalation's news, apply it, drive again.
 
-        The pull is one batched read per system: the tracker searches `key in (...)` 100 keys at a
-        time, the pager lists the owning services' incidents since the oldest open escalation.
+        The store gives a narrow `Watch` of every open escalation (one query); the pull is one
+        batched read per system: the tracker searches `key in (...)` 100 keys at a time, the pager
+        lists the owning services' incidents since the oldest open escalation. Only escalations
+        with news are read whole, to owe and record what the news comes to.
         """
         driven = self.dispatcher.drive_due()
         now = self.clock.now()
@@ -89,10 +90,9 @@ class Syncer:
         skipped = not self.store.take_lease(PASS_LEASE, holder=self.holder, now=now, until=now + self.lease)
         if not skipped:
             try:
-                ids = self.store.open_ids()
-                watched = len(ids)
-                escalations = [e for batch in _chunks(ids, LOAD_BATCH) for e in self.store.load(batch)]
-                changed = self._sync(escalations, problems)
+                watches = self.store.watching()
+                watched = len(watches)
+                changed = self._sync(watches, problems)
             finally:
                 self.store.release_lease(PASS_LEASE, holder=self.holder)
             driven += self.dispatcher.drive_due()
@@ -104,17 +104,16 @@ class Syncer:
 
     def sync_one(self, escalation_id: str) -> bool:
         """Re-fetch and sync one escalation now (a verified webhook's news); True when it changed."""
-        escalation = self.store.get(escalation_id)
+        watch = Watch.of(self.store.get(escalation_id))
         problems: list[str] = []
-        changed = self._sync([escalation], problems, one=True)
+        changed = self._sync([watch], problems, one=True) if watch.state.is_open else 0
         for problem in problems:
             log.warning("sync of %s: %s", escalation_id, problem)
         self.dispatcher.drive(escalation_id)
         return changed > 0
 
-    def _sync(self, batch: Sequence[Escalation], problems: list[str], *, one: bool = False) -> int:
+    def _sync(self, watched: Sequence[Watch], problems: list[str], *, one: bool = False) -> int:
         pager, tracker = self.pager, self.tracker
-        watched = [e for e in batch if e.is_open]
         issues: dict[str, IssueStatus] = {}
         incidents: dict[str, IncidentStatus] = {}
         keys = [e.ticket.key for e in watched if e.ticket is not None]
@@ -128,9 +127,9 @@ class Syncer:
         if paged:
             try:
                 if one:
-                    found_incidents = [pager.incident(paged[0].incident_id)]
+                    found_incidents = [pager.incident(paged[0].page.incident_id)]  # type: ignore[union-attr]
                 else:
-                    services = sorted({e.owner.team.pagerduty_service for e in paged})
+                    services = sorted({e.pagerduty_service for e in paged})
                     since = min(e.created_at for e in paged) - timedelta(minutes=5)
                     found_incidents = pager.incidents(services, since=since)
                 incidents = {i.incident_id: i for i in found_incidents}
@@ -147,7 +146,8 @@ class Syncer:
                 changed += 1
         return changed
 
-    def _apply(self, escalation: Escalation, plan: SyncPlan, *, now: datetime) -> bool:
+    def _apply(self, watch: Watch, plan: SyncPlan, *, now: datetime) -> bool:
+        escalation = self.store.get(watch.id)  # the whole of it: who is told depends on the report
         try:
             self.store.apply(
                 escalation.id,
@@ -161,8 +161,3 @@ class Syncer:
             log.info("sync of %s: already applied by another worker", escalation.id)
             return False
         return True
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -8,7 +8,8 @@ stakeholders are told of. Whatever the service changed itself is already known, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 
 from integrator.domain.clocks import MILESTONES
@@ -20,11 +21,64 @@ from integrator.domain.escalation import (
     IncidentStatus,
     IssueStatus,
     Owed,
+    Page,
     State,
+    Ticket,
     Topic,
 )
 
 WATCHED_PD_STATES = ("triggered", "acknowledged", "resolved")  # not "dry-run", not unknown
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the sync needs of an open escalation to see news: its known states, clocks and milestones.
+
+    The store reads these for every open escalation in one narrow query; the whole escalation is
+    read only for the few that turn out to have news.
+    """
+
+    id: str
+    state: State
+    created_at: datetime
+    fix_due: datetime
+    rca_due: datetime
+    pagerduty_service: str
+    page: Page | None = None
+    pagerduty_state: str | None = None
+    ticket: Ticket | None = None
+    jira_state: str | None = None
+    jira_status: str | None = None
+    acknowledged_at: datetime | None = None
+    fixed_at: datetime | None = None
+    raised: frozenset[str] = frozenset()  # the clock milestones already on the timeline
+
+    @classmethod
+    def of(cls, e: Escalation) -> Watch:
+        return cls(
+            id=e.id,
+            state=e.state,
+            created_at=e.created_at,
+            fix_due=e.fix_due,
+            rca_due=e.rca_due,
+            pagerduty_service=e.owner.team.pagerduty_service,
+            page=e.page,
+            pagerduty_state=e.pagerduty_state,
+            ticket=e.ticket,
+            jira_state=e.jira_state,
+            jira_status=e.jira_status,
+            acknowledged_at=e.acknowledged_at,
+            fixed_at=e.fixed_at,
+            raised=frozenset(event.kind for event in e.timeline if event.kind.startswith(MILESTONE)),
+        )
+
+    def changed(self, changes: Changes) -> Watch:
+        known = {name: value for name, value in changes.fields().items() if name in WATCH_FIELDS}
+        return replace(self, **known)
+
+
+MILESTONE = "clock:"  # the timeline kind of a raised milestone: clock:fix-50, clock:rca, clock:breach
+WATCH_FIELDS = frozenset(f.name for f in dataclass_fields(Watch))
 
 
 @dataclass(frozen=True)
@@ -49,7 +103,7 @@ class SyncPlan:
 
 
 def plan_sync(
-    e: Escalation,
+    escalation: Escalation | Watch,
     incident: IncidentStatus | None,
     issue: IssueStatus | None,
     *,
@@ -57,6 +111,7 @@ def plan_sync(
     resolve_page_on_fix: bool,
 ) -> SyncPlan:
     """The differences between what integrator last knew and what the two systems say now."""
+    e = escalation if isinstance(escalation, Watch) else Watch.of(escalation)
     plan = SyncPlan()
     known_pd = e.pagerduty_state if e.pagerduty_state in WATCHED_PD_STATES else None
     if incident is not None and known_pd is not None and incident.status != known_pd:
@@ -73,7 +128,7 @@ def plan_sync(
     return plan
 
 
-def _incident_news(e: Escalation, incident: IncidentStatus, *, now: datetime) -> SyncPlan:
+def _incident_news(e: Watch, incident: IncidentStatus, *, now: datetime) -> SyncPlan:
     plan = SyncPlan(changes=Changes(pagerduty_state=incident.status))
     if incident.status != "acknowledged" or e.acknowledged_at is not None:
         return plan
@@ -89,7 +144,7 @@ def _incident_news(e: Escalation, incident: IncidentStatus, *, now: datetime) ->
     return plan + SyncPlan(changes, tuple(owed), (event,), (Topic.ACKNOWLEDGED,))
 
 
-def _issue_news(e: Escalation, issue: IssueStatus, *, now: datetime, resolve_page: bool) -> SyncPlan:
+def _issue_news(e: Watch, issue: IssueStatus, *, now: datetime, resolve_page: bool) -> SyncPlan:
     changes = Changes(jira_state=issue.category, jira_status=issue.status)
     if issue.category == "indeterminate":
         text = f"Jira {issue.key} is in progress ({issue.status})"
@@ -111,7 +166,7 @@ def _issue_news(e: Escalation, issue: IssueStatus, *, now: datetime, resolve_pag
     )
 
 
-def _page_over_ticket_open(e: Escalation, incident: IncidentStatus, *, now: datetime) -> SyncPlan:
+def _page_over_ticket_open(e: Watch, incident: IncidentStatus, *, now: datetime) -> SyncPlan:
     by = f" by {incident.resolved_by}" if incident.resolved_by else ""
     at = incident.updated_at or now
     text = (
@@ -123,23 +178,24 @@ def _page_over_ticket_open(e: Escalation, incident: IncidentStatus, *, now: date
     return SyncPlan(Changes(), owed, (event,), (Topic.PAGE_RESOLVED,))
 
 
-def plan_clock(e: Escalation, *, now: datetime) -> SyncPlan:
+def plan_clock(escalation: Escalation | Watch, *, now: datetime) -> SyncPlan:
     """Reminders at 50% and 75% of the fix window and at the RCA time; on breach, escalate. Once each."""
-    if not e.is_open or e.fixed_at is not None:
+    e = escalation if isinstance(escalation, Watch) else Watch.of(escalation)
+    if not e.state.is_open or e.fixed_at is not None:
         return SyncPlan()  # the clocks stop when the fix is confirmed
-    raised = {event.kind for event in e.timeline}
+    raised = e.raised
     window = e.fix_due - e.created_at
     moments = [(name, e.created_at + window * share) for name, share in MILESTONES.items()]
     moments += [(Topic.RCA, e.rca_due), (Topic.BREACH, e.fix_due)]
     plan = SyncPlan()
     for name, moment in moments:
-        if moment > now or f"clock:{name}" in raised:
+        if moment > now or f"{MILESTONE}{name}" in raised:
             continue
         plan += _milestone(e, name, moment)
     return plan
 
 
-def _milestone(e: Escalation, name: str, moment: datetime) -> SyncPlan:
+def _milestone(e: Watch, name: str, moment: datetime) -> SyncPlan:
     if name == "breach":
         text = f"The 48-hour fix clock is breached: the fix was due {e.fix_due:%Y-%m-%d %H:%M} UTC"
         owed: tuple[Owed, ...] = (
@@ -154,5 +210,5 @@ def _milestone(e: Escalation, name: str, moment: datetime) -> SyncPlan:
         share = name.removeprefix("fix-")
         text = f"{share}% of the fix window has passed; the fix is due {e.fix_due:%Y-%m-%d %H:%M} UTC"
         owed = ()
-    event = Event(at=moment, kind=f"clock:{name}", text=text, data={})
+    event = Event(at=moment, kind=f"{MILESTONE}{name}", text=text, data={})
     return SyncPlan(Changes(), owed, (event,), (Topic(name),))

@@ -31,6 +31,7 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
+from integrator.domain.status import MILESTONE, Watch
 from integrator.errors import AlreadyRecorded, NotFound, StoreUnavailable
 from integrator.store.tables import deliveries, effects, escalations, events, leases
 
@@ -247,15 +248,24 @@ class Store:
         found = self._load(escalations.c.jira_key == key)
         return found[0] if found else None
 
-    def open_ids(self) -> builtins.list[str]:
-        """Every escalation the sync watches (not fixed, not closed), oldest first."""
-        query = (
-            select(escalations.c.id)
-            .where(escalations.c.state.in_([s.value for s in OPEN_STATES]))
-            .order_by(escalations.c.created_at, escalations.c.id)
+    def watching(self) -> builtins.list[Watch]:
+        """What the sync needs of every open escalation, oldest first: one narrow, streamed query
+        (no report, effect or event is read), and one for the clock milestones already raised."""
+        is_open = escalations.c.state.in_([s.value for s in OPEN_STATES])
+        service = escalations.c.owner["team"]["pagerduty_service"].as_string()
+        query = select(*(escalations.c[name] for name in _WATCH_COLUMNS), service.label("service"))
+        query = query.where(is_open).order_by(escalations.c.created_at, escalations.c.id)
+        milestones = (
+            select(events.c.escalation_id, events.c.kind)
+            .join(escalations, escalations.c.id == events.c.escalation_id)
+            .where(is_open, events.c.kind.like(f"{MILESTONE}%"))
         )
         with _translated(self.engine.connect()) as conn:
-            return list(conn.execute(query).scalars())
+            raised: dict[str, set[str]] = {}
+            for escalation_id, kind in conn.execute(milestones):
+                raised.setdefault(escalation_id, set()).add(kind)
+            rows = conn.execution_options(yield_per=1000).execute(query)
+            return [_watch(r, frozenset(raised.get(r.id, ()))) for r in rows]
 
     def load(self, ids: Collection[str]) -> builtins.list[Escalation]:
         """These escalations (any order); ones that do not exist are left out."""
@@ -389,6 +399,55 @@ def _columns(changes: Changes) -> dict[str, Any]:
     return values
 
 
+_WATCH_COLUMNS = (
+    "id",
+    "state",
+    "created_at",
+    "fix_due",
+    "rca_due",
+    "pd_incident_id",
+    "pd_url",
+    "pd_assignee",
+    "pd_note",
+    "pd_state",
+    "jira_key",
+    "jira_url",
+    "jira_state",
+    "jira_status",
+    "acknowledged_at",
+    "fixed_at",
+)
+
+
+def _watch(r: Any, raised: frozenset[str]) -> Watch:
+    return Watch(
+        id=r.id,
+        state=State(r.state),
+        created_at=r.created_at,
+        fix_due=r.fix_due,
+        rca_due=r.rca_due,
+        pagerduty_service=r.service,
+        page=_page(r),
+        pagerduty_state=r.pd_state,
+        ticket=_ticket(r),
+        jira_state=r.jira_state,
+        jira_status=r.jira_status,
+        acknowledged_at=r.acknowledged_at,
+        fixed_at=r.fixed_at,
+        raised=raised,
+    )
+
+
+def _page(r: Row[Any]) -> Page | None:
+    if not r.pd_incident_id:
+        return None
+    return Page(incident_id=r.pd_incident_id, url=r.pd_url, assignee=r.pd_assignee, note=r.pd_note or "")
+
+
+def _ticket(r: Row[Any]) -> Ticket | None:
+    return Ticket(key=r.jira_key, url=r.jira_url or "") if r.jira_key else None
+
+
 def _owner(data: dict[str, Any]) -> Owner:
     team = dict(data["team"])
     team["breach_contacts"] = tuple(team.get("breach_contacts", ()))
@@ -412,12 +471,7 @@ def _effect(r: Row[Any]) -> Effect:
 def _escalation(
     r: Row[Any], effect_list: list[Effect], timeline: list[Event], *, public_url: str
 ) -> Escalation:
-    page = (
-        Page(incident_id=r.pd_incident_id, url=r.pd_url, assignee=r.pd_assignee, note=r.pd_note or "")
-        if r.pd_incident_id
-        else None
-    )
-    ticket = Ticket(key=r.jira_key, url=r.jira_url or "") if r.jira_key else None
+    page, ticket = _page(r), _ticket(r)
     return Escalation(
         id=r.id,
         state=State(r.state),

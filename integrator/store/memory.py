@@ -24,6 +24,7 @@ from integrator.domain.escalation import (
     State,
     status_page_url,
 )
+from integrator.domain.status import Watch
 from integrator.errors import NotFound
 
 
@@ -152,10 +153,10 @@ class MemoryStore:
     def by_issue(self, key: str) -> Escalation | None:
         return self._first(lambda e: e.ticket is not None and e.ticket.key == key)
 
-    def open_ids(self) -> list[str]:
+    def watching(self) -> list[Watch]:
         with self._lock:
             found = [e for e in self._escalations.values() if e.is_open]
-        return [e.id for e in sorted(found, key=lambda e: (e.created_at, e.id))]
+        return [Watch.of(e) for e in sorted(found, key=lambda e: (e.created_at, e.id))]
 
     def load(self, ids: Collection[str]) -> list[Escalation]:
         with self._lock:

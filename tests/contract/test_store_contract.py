@@ -11,6 +11,7 @@ from integrator.application.escalate import parse_report
 from integrator.application.ports import Attempt
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Changes, EffectKind, EffectState, Event, Owed, Page, State, Ticket
+from integrator.domain.status import Watch
 from integrator.errors import NotFound
 from tests.support import FakeClock, report_data
 
@@ -178,7 +179,7 @@ def test_changes_find_the_ticket_and_narrow_what_the_sync_watches(
     found = services.store.by_issue("ING-7")
     assert found is not None
     assert found.ticket == ticket
-    assert services.store.open_ids() == [first]
+    assert [w.id for w in services.store.watching()] == [first]
     assert [e.id for e in services.store.recent(states=[State.FIXED])] == [second]
     assert {e.id for e in services.store.load([first, second, "missing"])} == {first, second}
 
@@ -239,3 +240,22 @@ def test_a_repeated_request_changes_nothing_when_asked_only_if_new(
 
     assert (first, again) == (owed, [])
     assert [e.kind for e in services.store.get(escalation_id).timeline].count("customer_update_sent") == 1
+
+
+def test_the_sync_watches_what_it_needs_of_each_open_escalation(services: Services, clock: FakeClock) -> None:
+    escalation_id = submit(services)
+    page = Page(incident_id="Q1", url="https://pd.example/incidents/Q1", assignee="U1")
+    half = Event(at=clock.now(), kind="clock:fix-50", text="Half the window", data={})
+    services.store.apply(
+        escalation_id,
+        now=clock.now(),
+        changes=Changes(page=page, pagerduty_state="triggered"),
+        timeline=[half],
+    )
+
+    (watch,) = services.store.watching()
+
+    assert watch == Watch.of(services.store.get(escalation_id))
+    assert watch.page == page
+    assert watch.pagerduty_service == "PING001"
+    assert watch.raised == frozenset({"clock:fix-50"})

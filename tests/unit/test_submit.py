@@ -62,8 +62,9 @@ def test_with_every_jira_create_hanging_each_of_ten_reports_is_answered_with_its
     async def all_at_once() -> list[tuple[Escalation, bool]]:
         return await asyncio.gather(*(path.submit_async(r, channel="api") for r in reports))
 
-    try:
-        answered = asyncio.run(all_at_once())
+    try:  # a loop of its own, in a thread of its own (a browser test's loop may be running in this one)
+        with ThreadPoolExecutor(1) as loop_thread:
+            answered = loop_thread.submit(asyncio.run, all_at_once()).result()
     finally:
         tracker.release.set()
         path.page_lane.shutdown(wait=True)

@@ -49,7 +49,7 @@ def test_a_done_p1_fixes_the_escalation_and_resolves_the_page_once(tmp_path: Pat
     assert after.fixed_at == clock.now()
     assert pager.resolved == ["P1"]
     assert after.effect(EffectKind.RESOLVE, "jira-done") is not None
-    assert services.store.open_ids() == []
+    assert services.store.watching() == []
 
 
 def test_the_breach_rings_once_with_a_note_a_comment_and_an_urgency_raise(tmp_path: Path) -> None:
