@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import REGISTRY
+from tests.support import CATALOG, REGISTRY
+from tests.web.serving import serve_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "config" / "example-report.json"
@@ -61,25 +60,14 @@ def listeners() -> Iterator[dict[str, Listener]]:
 
 
 def catalog(chat_port: int) -> str:
-    return f"""
-[defaults]
-owner = "@acme/platform"
-
-[owners."@acme/platform"]
-service = "platform"
-jira_project = "PLAT"
-pagerduty_service = "PPLAT01"
-senior_engineer = "pat@acme.example"
-chat_webhook = "http://127.0.0.1:{chat_port}/hooks/platform"
-
-[owners."@acme/ingest"]
-service = "ingest-api"
-jira_project = "ING"
-pagerduty_service = "PING001"
-senior_engineer = "alice@acme.example"
-breach_contacts = ["vp-eng@acme.example"]
-chat_webhook = "http://127.0.0.1:{chat_port}/hooks/ingest"
-"""
+    """The test catalog with a chat webhook for every team, on the listener."""
+    hook = f'chat_webhook = "http://127.0.0.1:{chat_port}/hooks"'
+    lines = []
+    for line in CATALOG.splitlines():
+        lines.append(line)
+        if line.startswith("senior_engineer"):
+            lines.append(hook)
+    return "\n".join(lines)
 
 
 def environment(tmp_path: Path, listeners: dict[str, Listener], *, credentials: bool) -> dict[str, str]:
@@ -124,33 +112,9 @@ def integrator(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Complet
 
 
 def submit_through_serve(env: dict[str, str], cwd: Path) -> httpx.Response:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "integrator", "serve", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "serve exited while starting"
-            assert time.monotonic() < deadline, "serve did not answer in 20 s"
-            time.sleep(0.1)
+    with serve_process(env, cwd) as server:
         report = json.loads(EXAMPLE.read_text()) | {"idempotency_key": "web-submission"}
-        return httpx.post(f"{base}/api/v1/escalations", json=report, timeout=30)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        return httpx.post(f"{server.base}/api/v1/escalations", json=report, timeout=30)
 
 
 @pytest.mark.parametrize("credentials", [False, True], ids=["no-credentials", "dry-run-asked"])

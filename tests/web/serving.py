@@ -1,12 +1,19 @@
-"""A real uvicorn server for an app, on 127.0.0.1 and a free port, in a thread of the test."""
+"""Real servers for tests: an app under uvicorn in a thread, or `integrator serve` as a process."""
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -31,3 +38,51 @@ def serving(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_process(env: dict[str, str], cwd: Path, port: int | None = None) -> Iterator[ServeProcess]:
+    """`python -m integrator serve` as an operator starts it, until the block ends (then SIGTERM).
+
+    Yields once `/healthz` answers; `errors` holds its stderr once it has stopped.
+    """
+    port = port or free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "integrator", "serve", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    running = ServeProcess(f"http://127.0.0.1:{port}", server)
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(running.base):
+            assert server.poll() is None, "serve exited while starting"
+            assert time.monotonic() < deadline, "serve did not answer in 20 s"
+            time.sleep(0.1)
+        yield running
+    finally:
+        server.send_signal(signal.SIGTERM)
+        running.errors = server.communicate(timeout=30)[1].decode()
+
+
+@dataclass
+class ServeProcess:
+    base: str
+    process: subprocess.Popen[bytes]
+    errors: str = ""
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz").status_code == 200
+    except httpx.TransportError:
+        return False

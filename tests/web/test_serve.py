@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,15 +12,9 @@ from typer.testing import CliRunner
 
 from integrator.cli.app import app
 from tests.support import report_data, write_config
+from tests.web.serving import free_port, serve_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_serve_in_the_local_demo_mode_answers_health_the_api_and_the_form(tmp_path: Path) -> None:
@@ -39,40 +29,18 @@ def test_serve_in_the_local_demo_mode_answers_health_the_api_and_the_form(tmp_pa
         "INTEGRATOR_DRY_RUN": "true",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "integrator", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "serve exited while starting"
-            assert time.monotonic() < deadline, "serve did not answer in 20 s"
-            time.sleep(0.1)
-
-        ready = httpx.get(f"{base}/readyz")
-        created = httpx.post(f"{base}/api/v1/escalations", json=report_data())
-        form = httpx.get(f"{base}/")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        _, errors = server.communicate(timeout=20)
+    with serve_process(env, tmp_path, port) as server:
+        ready = httpx.get(f"{server.base}/readyz")
+        created = httpx.post(f"{server.base}/api/v1/escalations", json=report_data())
+        form = httpx.get(f"{server.base}/")
 
     assert ready.json()["status"] == "ready"
     assert created.status_code == 201
     assert created.json()["dry_run"] is True
     assert "Report a failed proof-of-concept" in form.text
     # uvicorn shuts down gracefully, then re-raises the signal so the exit status tells the truth
-    assert "Application shutdown complete." in errors.decode()
-    assert server.returncode in (0, -signal.SIGTERM), errors.decode()
+    assert "Application shutdown complete." in server.errors
+    assert server.process.returncode in (0, -signal.SIGTERM), server.errors
 
 
 def test_serve_refuses_the_open_demo_mode_off_loopback(
