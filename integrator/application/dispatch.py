@@ -15,10 +15,11 @@ created (PagerDuty by incident key, Jira by label, a comment or note by its text
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from integrator.application.handlers import Handlers, Outcome
+from integrator.application.leases import Heartbeat
 from integrator.application.planning import Planned, recording
 from integrator.application.ports import Attempt, Clock, EscalationStore
 from integrator.application.retrying import RetryPolicy, next_attempt_delay
@@ -45,7 +46,13 @@ class Dispatcher:
     handlers: Handlers
     clock: Clock
     retry: RetryPolicy
-    lease: timedelta = timedelta(minutes=2)
+    # Short, and renewed by a heartbeat while this worker holds it: a dead worker's effects are
+    # free again (for another worker, or the next sync) within one lease.
+    lease: timedelta = timedelta(seconds=20)
+    heart: Heartbeat = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.heart = Heartbeat(self.store, self.clock, self.lease)
 
     def drive(self, escalation_id: str, *, kinds: Collection[EffectKind] | None = None) -> Escalation:
         """Run every due effect of one escalation (only `kinds`, when given): page first."""
@@ -59,28 +66,25 @@ class Dispatcher:
     def _drive(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> tuple[Escalation, bool]:
         ran = False
         planned: list[Attempt] = []  # recorded together: nothing outside depends on them
-        lease_left = True
-        while lease_left and (ready := self._ready(escalation, kinds)):
+        while ready := self._ready(escalation, kinds):
             now = self.clock.now()
-            lease_until = now + self.lease
-            claimed = self.store.claim([e.id for e in ready], now=now, lease_until=lease_until)
+            claimed = self.store.claim([e.id for e in ready], now=now, lease_until=now + self.lease)
             if not claimed:
                 break
-            for effect in sorted(claimed, key=_order):
-                # Slow outside calls used up most of the lease: the rest waits for it to run out.
-                lease_left = self.clock.now() < lease_until - self.lease / 4
-                if not lease_left:
-                    break
-                attempt = self._attempt(escalation, effect)
-                escalation = _after(escalation, effect, attempt)
-                if _was_planned(attempt):
-                    planned.append(attempt)
-                else:
-                    self.store.record([*planned, attempt], now=self.clock.now())
+            with self.heart.holding(claimed) as held:
+                for effect in sorted(claimed, key=_order):
+                    attempt = self._attempt(escalation, effect)
+                    escalation = _after(escalation, effect, attempt)
+                    if _was_planned(attempt):
+                        planned.append(attempt)
+                    else:
+                        self.store.record([*planned, attempt], now=self.clock.now())
+                        held.release([attempt.effect_id, *(a.effect_id for a in planned)])
+                        planned.clear()
+                    ran = True
+                if planned:
+                    self.store.record(planned, now=self.clock.now())
                     planned.clear()
-                ran = True
-        if planned:
-            self.store.record(planned, now=self.clock.now())
         return escalation, ran
 
     def _ready(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> list[Effect]:

@@ -8,7 +8,7 @@ error; store methods raise `errors.AlreadyRecorded`, `errors.StoreUnavailable` o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -171,6 +171,11 @@ class EscalationStore(Protocol):
 
     def claim(self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime) -> list[Effect]:
         """Take these effects until `lease_until`, those that are due and free, in one transaction."""
+        ...
+
+    def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
+        """Renew the leases of effects this worker still holds: effect id → the attempt it claimed
+        (an effect claimed again since, by another worker, has another attempt and is left alone)."""
         ...
 
     def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:

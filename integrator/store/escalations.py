@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -139,6 +139,21 @@ class Store:
                 .returning(*effects.c)
             )
             return sorted((_effect(row) for row in claimed), key=lambda e: e.id)
+
+    def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
+        """Renew the leases of effects this worker still holds (same attempt, still pending)."""
+        if not held:
+            return
+        mine = (
+            effects.c.id == bindparam("effect_id"),
+            effects.c.attempts == bindparam("attempt"),
+            effects.c.state == EffectState.PENDING.value,
+        )
+        with _translated(self.engine.begin()) as conn:
+            conn.execute(
+                update(effects).where(*mine).values(lease_until=until),
+                [{"effect_id": i, "attempt": n} for i, n in held.items()],
+            )
 
     def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""

@@ -8,7 +8,7 @@ key gives back the first escalation. Nothing survives the process.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -85,6 +85,13 @@ class MemoryStore:
                     self._leased[effect_id] = lease_until
                     claimed.append(self._replace_effect(effect, attempts=effect.attempts + 1))
             return claimed
+
+    def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
+        with self._lock:
+            for effect_id, attempt in held.items():
+                effect = self._effect(effect_id)
+                if effect.attempts == attempt and effect.state == EffectState.PENDING:
+                    self._leased[effect_id] = until
 
     def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         with self._lock:

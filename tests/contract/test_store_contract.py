@@ -259,3 +259,23 @@ def test_the_sync_watches_what_it_needs_of_each_open_escalation(services: Servic
     assert watch.page == page
     assert watch.pagerduty_service == "PING001"
     assert watch.raised == frozenset({"clock:fix-50"})
+
+
+def test_a_held_lease_is_renewed_and_a_lease_taken_since_by_another_is_not(
+    services: Services, clock: FakeClock
+) -> None:
+    page, ticket = services.store.get(submit(services)).effects[:2]
+    now = clock.now()
+    (mine,) = services.store.claim([page.id], now=now, lease_until=now + timedelta(seconds=20))
+    services.store.claim([ticket.id], now=now, lease_until=now + timedelta(seconds=20))
+    (theirs,) = services.store.claim(
+        [ticket.id], now=now + timedelta(seconds=30), lease_until=now + timedelta(seconds=50)
+    )
+
+    services.store.extend(
+        {page.id: mine.attempts, ticket.id: theirs.attempts - 1}, until=now + timedelta(seconds=90)
+    )
+
+    later = now + timedelta(seconds=60)
+    assert services.store.claim([page.id], now=later, lease_until=later) == []  # renewed: still held
+    assert [e.id for e in services.store.claim([ticket.id], now=later, lease_until=later)] == [ticket.id]

@@ -76,15 +76,15 @@ class Deployment:
         obj = services or self.services()
         return CliRunner().invoke(app, list(args), obj=obj, catch_exceptions=False)
 
-    def status(self) -> list[dict[str, Any]]:
+    def status(self, services: bootstrap.Services | None = None) -> list[dict[str, Any]]:
         """`integrator status --json`: every stored escalation, as an operator reads it."""
-        result = self.cli("status", "--json")
+        result = self.cli("status", "--json", services=services)
         assert result.exit_code == OK, result.output
         shown: list[dict[str, Any]] = json.loads(result.stdout)
         return shown
 
-    def escalation(self) -> dict[str, Any]:
-        (shown,) = self.status()
+    def escalation(self, services: bootstrap.Services | None = None) -> dict[str, Any]:
+        (shown,) = self.status(services)
         return shown
 
     def env(self) -> dict[str, str]:
@@ -408,7 +408,7 @@ def test_a_process_killed_after_the_page_is_finished_by_sync_without_a_second_pa
     wait_for(lambda: len(acme.jira.issues) == 1, seconds=10, what="Jira to file the P1 nobody heard of")
     assert effect_states(acme.escalation()) == {"page": "done", "ticket": "pending", "link": "pending"}
 
-    # While the dead process's two-minute lease on the ticket holds, sync leaves the ticket alone...
+    # While the dead process's lease on the ticket holds, sync leaves the ticket alone...
     early = acme.cli("sync", "--once", services=acme.services(clock=FakeClock(datetime.now(UTC))))
     assert early.exit_code == PENDING, early.output
     assert len(acme.jira.requests_to("POST", CREATE)) == 1
@@ -555,3 +555,41 @@ def test_registry_check_reports_a_handle_missing_from_the_catalog_as_unknown_own
     assert f"{settings.registry}:{billing_line}:" in result.stdout
     assert "Unknown owner" in result.stdout
     assert "@acme/billing" in result.stdout
+
+
+def test_a_worker_killed_during_the_jira_create_is_taken_over_within_30_s_and_files_once(
+    tmp_path: Path,
+    fake_jira: FakeJira,
+    fake_pagerduty: FakePagerDuty,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    deployment = deploy(tmp_path, fake_jira, fake_pagerduty, monkeypatch)
+    acme = next(deployment)
+    acme.settings = acme.settings.model_copy(update={"database_url": database_url})
+    try:
+        acme.jira.faults.add("POST", CREATE, Delay(120.0))  # this create never answers in time
+        process = acme.start("escalate", "--file", str(acme.report()))
+        wait_for(lambda: bool(acme.jira.requests_to("POST", CREATE)), seconds=20, what="the P1 request")
+        process.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        process.communicate(timeout=10)
+        worker = acme.start("sync", "--every", "1")  # another worker, as a second replica runs it
+        reader = acme.services()
+
+        def states() -> dict[str, str]:
+            time.sleep(0.2)
+            return effect_states(acme.escalation(reader))
+
+        wait_for(lambda: states()["ticket"] == "done", seconds=40, what="the P1")
+        taken_over_in = time.monotonic() - killed_at
+        wait_for(lambda: states()["link"] == "done", seconds=20, what="the link")
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=20)
+
+        assert taken_over_in < 30, f"the P1 was filed {taken_over_in:.1f} s after the kill"
+        assert len(acme.jira.issues) == 1
+        assert len(acme.pagerduty.incidents) == 1
+        assert effect_states(acme.escalation()) == {"page": "done", "ticket": "done", "link": "done"}
+    finally:
+        deployment.close()
