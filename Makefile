@@ -17,8 +17,8 @@ run: $(BIN)/.installed
 	INTEGRATOR_AUTH__MODE=none INTEGRATOR_DRY_RUN=true $(BIN)/integrator serve --host 127.0.0.1 --port 8000
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check integrator tests
-	$(BIN)/ruff format --check integrator tests
+	$(BIN)/ruff check integrator tests scripts
+	$(BIN)/ruff format --check integrator tests scripts
 	$(BIN)/mypy
 
 test: lint
