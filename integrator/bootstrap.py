@@ -73,7 +73,7 @@ def ca_bundle() -> str | bool:
 def build_pager(settings: Settings) -> Pager:
     if settings.dry_run or not settings.pagerduty.configured:
         return DryRunPager(settings.pagerduty)
-    from integrator.adapters.pagerduty import PagerDutyPager
+    from integrator.adapters.pagerduty.client import PagerDutyPager
 
     return PagerDutyPager(settings.pagerduty, verify=ca_bundle())
 
@@ -81,7 +81,7 @@ def build_pager(settings: Settings) -> Pager:
 def build_tracker(settings: Settings) -> Tracker:
     if settings.dry_run or not settings.jira.configured:
         return DryRunTracker(settings.jira)
-    from integrator.adapters.jira import JiraTracker
+    from integrator.adapters.jira.client import JiraTracker
 
     return JiraTracker(settings.jira, verify=ca_bundle())
 

@@ -56,13 +56,9 @@ class DryRunPager:
         return None
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
-        from integrator.adapters.pagerduty import incident_payload
+        from integrator.adapters.pagerduty.payload import planned_payload
 
-        return incident_payload(
-            escalation,
-            user_id=f"<looked up: {escalation.owner.engineer}>",
-            priority_id=f"<looked up: {self.settings.priority}>",
-        )
+        return planned_payload(escalation, priority=self.settings.priority)
 
 
 class DryRunTracker:
@@ -96,6 +92,6 @@ class DryRunTracker:
         return IssueStatus(key=key, status=UNKNOWN, category=UNKNOWN)
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
-        from integrator.adapters.jira import issue_fields
+        from integrator.adapters.jira.fields import issue_fields
 
         return issue_fields(escalation, self.settings)
