@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +13,9 @@ from pydantic import ValidationError
 
 from integrator.adapters.dryrun import DryRunPager, DryRunTracker
 from integrator.application.dispatch import Dispatcher
+from integrator.application.doctor import Checkup, Unconfigured, examine
 from integrator.application.escalate import Escalator
-from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
+from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker, WiringCheck
 from integrator.application.retrying import RetryPolicy
 from integrator.application.sync import Syncer
 from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
@@ -144,3 +147,54 @@ def build(
     )
     syncer = Syncer(store, dispatcher, clock, resolve_page_on_fix=settings.sync.resolve_page_on_fix)
     return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer)
+
+
+def run_doctor(settings: Settings) -> Checkup:
+    """`integrator doctor`: the registry, and every configured system's wiring, read (never written)."""
+    catalog = load_catalog(settings)
+    registry = load_registry(settings.registry, catalog)
+    with wiring_checks(settings) as systems:
+        return examine(
+            systems=systems, catalog=catalog, registry=registry, registry_name=str(settings.registry)
+        )
+
+
+@contextmanager
+def wiring_checks(settings: Settings) -> Iterator[list[WiringCheck]]:
+    """The doctor's check of each system: its real adapter when configured, else `Unconfigured`."""
+    closers: list[Callable[[], None]] = []
+    checks: list[WiringCheck] = []
+    if settings.jira.configured:
+        from integrator.adapters.jira.client import JiraTracker
+        from integrator.adapters.jira.doctor import JiraWiring
+
+        tracker = JiraTracker(settings.jira, verify=ca_bundle())
+        closers.append(tracker.close)
+        checks.append(JiraWiring(tracker, settings.jira))
+    else:
+        checks.append(Unconfigured("Jira", "no credentials (INTEGRATOR_JIRA__*): Jira is in dry-run"))
+    if settings.pagerduty.configured:
+        from integrator.adapters.pagerduty.client import PagerDutyPager
+        from integrator.adapters.pagerduty.doctor import PagerDutyWiring
+
+        pager = PagerDutyPager(settings.pagerduty, verify=ca_bundle())
+        closers.append(pager.close)
+        checks.append(PagerDutyWiring(pager, settings.pagerduty))
+    else:
+        checks.append(Unconfigured("PagerDuty", "no API key (INTEGRATOR_PAGERDUTY__*): paging is in dry-run"))
+    checks.append(build_smtp_check(settings))
+    try:
+        yield checks
+    finally:
+        for close in closers:
+            close()
+
+
+def build_smtp_check(settings: Settings) -> WiringCheck:
+    if not settings.smtp.configured:
+        return Unconfigured("SMTP", "no INTEGRATOR_SMTP__HOST and __FROM: email is in dry-run")
+    from integrator.adapters.smtp_check import SmtpWiring
+
+    bundle = ca_bundle()
+    context = ssl.create_default_context(cafile=bundle) if isinstance(bundle, str) else None
+    return SmtpWiring(settings.smtp, ssl_context=context)

@@ -119,6 +119,11 @@ SOURCES = (
                 ("get", "/search/jql"),
                 ("get", "/search"),
                 ("post", "/search"),
+                ("get", "/issue/createmeta/{projectIdOrKey}/issuetypes"),
+                ("get", "/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}"),
+                ("get", "/status"),
+                ("get", "/workflowscheme/project"),
+                ("get", "/workflow/search"),
             )
         ),
         fixes=(
@@ -141,6 +146,8 @@ SOURCES = (
             ("put", "/incidents/{id}"),
             ("get", "/incidents/{id}/notes"),
             ("post", "/incidents/{id}/notes"),
+            ("get", "/services/{id}"),
+            ("get", "/escalation_policies/{id}"),
         ),
         fixes=(
             "`readOnly` is removed from the component schemas (reference objects mark `id`/`type` "

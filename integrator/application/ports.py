@@ -10,7 +10,9 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from integrator.domain.checkup import Finding
 from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Message, Page, Ticket
+from integrator.domain.owner import Team
 
 
 class Clock(Protocol):
@@ -122,3 +124,21 @@ class ChatPoster(Protocol):
     dry_run: bool
 
     def post(self, webhook_url: str, text: str) -> None: ...
+
+
+class WiringCheck(Protocol):
+    """One outside system's read-only checks of how integrator is wired to it (`integrator doctor`).
+
+    Reads only; a check the credentials may not make is a `not checked` finding with the reason.
+    Never raises for what it finds: a refusal or an outage is a finding too.
+    """
+
+    system: str
+
+    def check_access(self) -> list[Finding]:
+        """Credentials and account-wide settings, under the subject `checkup.SETUP`."""
+        ...
+
+    def check_team(self, team: Team) -> list[Finding]:
+        """What one catalog owner needs from the system, under the subject `team.handle`."""
+        ...

@@ -18,6 +18,7 @@ from integrator.application.present import escalation_dict
 from integrator.application.sync import run_pass
 from integrator.application.tokens import Tokens
 from integrator.cli import console
+from integrator.cli.doctor import doctor
 from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.domain.report import FailureReport
 from integrator.errors import IntegratorError, InvalidReport
@@ -54,6 +55,7 @@ registry_app = typer.Typer(no_args_is_help=True, help="The ownership registry (C
 app.add_typer(registry_app, name="registry")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), revoke, list.")
 app.add_typer(token_app, name="token")
+app.command()(doctor)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable; see the README).")]
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]

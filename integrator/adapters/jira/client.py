@@ -122,6 +122,14 @@ class JiraTracker:
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return issue_fields(escalation, self.settings)
 
+    def read(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """The JSON answer of `GET /rest/api/2/{path}` (the doctor's reads), failures in our words."""
+        return self._call(f"GET {path}", lambda jira: jira._get_json(path, params=params or {}))
+
+    def deployment(self) -> str:
+        """`Cloud`, or `Server` for Data Center, as `serverInfo` says."""
+        return str(self._call("GET serverInfo", lambda jira: jira.deploymentType))
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()  # type: ignore[no-untyped-call]

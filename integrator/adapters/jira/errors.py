@@ -21,6 +21,14 @@ SYSTEM = "Jira"
 _QUOTED = re.compile(r"'([^']+)'")
 
 
+class Forbidden(Rejected):
+    """A 403: the credentials work but may not do this (the doctor reports "not checked")."""
+
+
+class Missing(Rejected):
+    """A 404: no such thing, or one the credentials may not see."""
+
+
 class UnknownKeys(Rejected):
     """Jira refused a `key in (...)` search because these keys (casefolded) name no issue it knows."""
 
@@ -39,7 +47,7 @@ def from_status(
     if status == 429 or status >= 500:
         hint = response.headers.get("Retry-After") if response is not None else None
         return Unavailable(SYSTEM, message, retry_after=retry_after_seconds(hint))
-    return Rejected(SYSTEM, message)
+    return {403: Forbidden, 404: Missing}.get(status, Rejected)(SYSTEM, message)
 
 
 def from_network(action: str, exc: requests.RequestException) -> Unavailable:

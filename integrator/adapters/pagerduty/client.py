@@ -160,6 +160,14 @@ class PagerDutyPager:
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return planned_payload(escalation, priority=self.settings.priority)
 
+    def read(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON answer of `GET {path}` (the doctor's reads), failures in our words."""
+        return self._call("GET", path, params=params or {})
+
+    def user_id(self, email: str) -> str | None:
+        """The id of the PagerDuty user whose email is exactly `email` (any case), if there is one."""
+        return self._user_id(email)
+
     def _already(self, incident_id: str, wanted: Callable[[IncidentStatus], bool]) -> bool:
         """Whether the incident is already as a refused update wanted it (False when that cannot be read)."""
         try:

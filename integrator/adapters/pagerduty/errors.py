@@ -18,6 +18,14 @@ class BadRequest(Rejected):
     """A 400: the one refusal that may mean "an open incident with this key already exists"."""
 
 
+class Forbidden(Rejected):
+    """A 403: the key works but may not do this (the doctor reports "not checked")."""
+
+
+class Missing(Rejected):
+    """A 404: no such thing."""
+
+
 class RateLimited(Exception):
     def __init__(self, reset: float | None) -> None:
         super().__init__(f"rate limited; resets in {reset} s")
@@ -37,7 +45,8 @@ def from_response(action: str, response: httpx2.Response) -> IntegrationError:
     if status == 429 or status >= 500:
         hint = retry_after_seconds(response.headers.get("ratelimit-reset"))
         return Unavailable(SYSTEM, message, retry_after=hint)
-    return BadRequest(SYSTEM, message) if status == 400 else Rejected(SYSTEM, message)
+    kind = {400: BadRequest, 403: Forbidden, 404: Missing}.get(status, Rejected)
+    return kind(SYSTEM, message)
 
 
 def from_network(action: str, cause: httpx2.TransportError) -> Unavailable:
