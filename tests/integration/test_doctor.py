@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from integrator.cli.app import app
+from integrator.settings import JiraSettings, PagerDutySettings
+from integrator.web.app import create_app
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.jira_admin import JiraSetup
 from tests.fakes.server import FakeServer
@@ -25,7 +29,7 @@ from tests.fakes.world import (
     WORKFLOW_WITHOUT_DONE,
     Named,
 )
-from tests.support import CATALOG, REGISTRY
+from tests.support import CATALOG, REGISTRY, MemoryPager, MemoryTracker, make_services, write_config
 
 OK, PROBLEMS = 0, 1
 INGEST = "@acme/ingest"
@@ -309,3 +313,46 @@ def test_without_credentials_nothing_is_checked_and_nothing_fails(doctor: Doctor
     shown = json.loads(result.stdout)
     assert [f["outcome"] for f in shown["findings"] if f["check"].endswith(".access")] == ["not checked"] * 3
     assert doctor.jira.requests == []
+
+
+# -- the same checks behind /readyz?deep=1 ---------------------------------------------------------
+
+
+def deep_readiness(doctor: Doctor, tmp_path: Path) -> tuple[int, Any]:
+    """`GET /readyz?deep=1` of an app wired to the fakes."""
+    settings = write_config(tmp_path).model_copy(
+        update={
+            "secret_key": SecretStr("a-secret-key-for-the-readiness-test"),
+            "jira": JiraSettings(url=doctor.jira.url, email=JIRA_EMAIL, api_token=SecretStr(JIRA_API_TOKEN)),
+            "pagerduty": PagerDutySettings(
+                api_key=SecretStr(PD_API_KEY), from_email=PD_FROM, api_url=doctor.pagerduty.url
+            ),
+        }
+    )
+    services = make_services(settings, pager=MemoryPager(), tracker=MemoryTracker())
+    with TestClient(create_app(services), base_url="https://integrator.acme.example") as client:
+        answer = client.get("/readyz", params={"deep": "1"})
+    return answer.status_code, answer.json()
+
+
+def test_deep_readiness_runs_the_doctor_and_is_ready_when_it_passes(
+    doctor: Doctor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(doctor.pagerduty.ca_file))
+    status, body = deep_readiness(doctor, tmp_path)
+
+    assert status == 200, body
+    assert body["status"] == "ready"
+    assert finding(body["doctor"], INGEST, "jira.workflow")["outcome"] == "ok"
+
+
+def test_deep_readiness_is_503_when_the_doctor_finds_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with doctor_of(tmp_path, pagerduty=FakePagerDuty(priorities=())) as doctor:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(doctor.pagerduty.ca_file))
+        status, body = deep_readiness(doctor, tmp_path)
+
+    assert status == 503
+    assert body["checks"] == {"database": "ok", "registry": "ok", "catalog": "ok"}
+    assert problems(body["doctor"]) == [(SETUP, "pagerduty.priority")]
