@@ -17,7 +17,7 @@ from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
 from integrator.application.sync import run_pass
 from integrator.application.tokens import Tokens
-from integrator.cli import console
+from integrator.cli import console, version
 from integrator.cli.doctor import doctor
 from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.domain.report import FailureReport
@@ -56,6 +56,7 @@ app.add_typer(registry_app, name="registry")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), revoke, list.")
 app.add_typer(token_app, name="token")
 app.command()(doctor)
+app.callback()(version.options)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable; see the README).")]
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]
