@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from integrator import logs
 from integrator.adapters.dryrun import DryRunPager, DryRunTracker
 from integrator.application.dispatch import Dispatcher
 from integrator.application.doctor import Checkup, Unconfigured, examine
@@ -47,6 +48,19 @@ def load_settings() -> Settings:
             name = "INTEGRATOR_" + "__".join(str(p) for p in error["loc"]).upper()
             lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
+
+
+def configure_logging() -> None:
+    """The process's log lines (`INTEGRATOR_LOG_FORMAT`), every configured secret masked.
+
+    Settings that do not load give text lines: the command itself then reports what is wrong.
+    """
+    try:
+        settings = Settings()
+    except ValidationError:
+        logs.configure("text")
+        return
+    logs.configure(settings.log_format, secrets=logs.secret_values(settings))
 
 
 def read_text(path: Path, setting: str) -> str:

@@ -9,17 +9,21 @@ note by its text), so nothing is sent twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from integrator import logs
 from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, Tracker
 from integrator.application.retrying import RetryPolicy, next_attempt_delay
 from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation, Event, Message
 from integrator.errors import Rejected, Unavailable
 from integrator.messages import notify
 from integrator.store.escalations import Store
+
+log = logging.getLogger(__name__)
 
 FIRST = (EffectKind.PAGE, EffectKind.TICKET, EffectKind.LINK)  # then the rest, in the order owed
 MAX_ATTEMPTS = 100  # with backoff capped at minutes, about a day of trying before an effect is failed
@@ -80,7 +84,9 @@ class Dispatcher:
             if kinds is not None and effect.kind not in kinds:
                 continue
             ready = effect.state == EffectState.PENDING and self._ready(escalation, effect.kind)
-            if ready and self._run(escalation, effect.id):
+            with logs.bound(escalation=escalation_id, effect=str(effect.kind)):
+                ran_now = ready and self._run(escalation, effect.id)
+            if ran_now:
                 ran = True
                 if effect.kind in CHANGES_ESCALATION:  # later effects need the page or ticket it made
                     escalation = self.store.get(escalation_id)
@@ -111,6 +117,7 @@ class Dispatcher:
                 else self.clock.now() + next_attempt_delay(effect.attempts, at_least=exc.retry_after)
             )
             when = f"retrying at {retry_at:%Y-%m-%d %H:%M:%S} UTC" if retry_at else "gave up"
+            log.warning("%s: %s — %s", what, exc, when)
             self.store.finish(
                 effect.id,
                 now=self.clock.now(),
@@ -120,6 +127,7 @@ class Dispatcher:
                 timeline=[self._event(f"{effect.kind}_retry", f"{what}: {exc} — {when}", effect)],
             )
         except Rejected as exc:
+            log.error("%s failed: %s", what, exc)
             self.store.finish(
                 effect.id,
                 now=self.clock.now(),
@@ -128,6 +136,7 @@ class Dispatcher:
                 timeline=[self._event(f"{effect.kind}_failed", f"{what} failed: {exc}", effect)],
             )
         else:
+            log.info("%s: done", what)
             self.store.finish(
                 effect.id,
                 now=self.clock.now(),

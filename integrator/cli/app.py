@@ -285,7 +285,9 @@ def serve(
     s = services(ctx)
     web = create_app(s, host=host, sync_every=s.settings.sync.interval_seconds)
     # The peer address must stay the real one: trusted-proxy sign-in checks it.
-    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False, ws="none")
+    uvicorn.run(  # log_config=None: uvicorn's lines go through integrator's format (logs.py)
+        web, host=host, port=port, proxy_headers=False, server_header=False, ws="none", log_config=None
+    )
 
 
 def tokens(ctx: typer.Context) -> Tokens:
@@ -335,4 +337,5 @@ def token_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 def main() -> None:
+    bootstrap.configure_logging()
     app(prog_name="integrator")
