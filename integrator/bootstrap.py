@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 from collections.abc import Callable, Iterator
@@ -50,17 +51,18 @@ def load_settings() -> Settings:
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
 
 
-def configure_logging() -> None:
-    """The process's log lines (`INTEGRATOR_LOG_FORMAT`), every configured secret masked.
+def configure_logging(level: int = logging.WARNING) -> None:
+    """The process's log lines (`INTEGRATOR_LOG_FORMAT`) from `level` up, every configured secret masked.
 
+    A command's own output says what it did, so it logs warnings only; `serve` logs from INFO.
     Settings that do not load give text lines: the command itself then reports what is wrong.
     """
     try:
         settings = Settings()
     except ValidationError:
-        logs.configure("text")
+        logs.configure("text", level=level)
         return
-    logs.configure(settings.log_format, secrets=logs.secret_values(settings))
+    logs.configure(settings.log_format, secrets=logs.secret_values(settings), level=level)
 
 
 def read_text(path: Path, setting: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -282,6 +283,7 @@ def serve(
     root = ctx.find_root()
     settings = root.obj.settings if isinstance(root.obj, bootstrap.Services) else bootstrap.load_settings()
     check_serving(settings, host)  # before anything is built or bound
+    bootstrap.configure_logging(logging.INFO)  # every request and effect
     s = services(ctx)
     web = create_app(s, host=host, sync_every=s.settings.sync.interval_seconds)
     # The peer address must stay the real one: trusted-proxy sign-in checks it.
