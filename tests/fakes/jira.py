@@ -107,7 +107,7 @@ class FakeJira(FakeServer):
             route("GET", f"{issue}/transitions", self._transitions),
             route("POST", f"{issue}/transitions", self._transition),
             route("GET", f"{API}/search/jql", self._search_jql),
-            *self._admin_routes(),
+            *jira_admin.routes(self),
             # Cloud removed /search; its document's description no longer fits Data Center's (where
             # validateQuery is a boolean, and jira-python sends "True"), so only Cloud checks it.
             route("GET", f"{API}/search", self._search, in_spec=self.cloud),
@@ -248,33 +248,6 @@ class FakeJira(FakeServer):
     def _get_issue(self, request: Recorded, match: Any) -> Reply:
         fields = request.params("fields") or ["*all"]
         return self._with_issue(match, lambda issue: json_reply(200, self._render().issue(issue, fields)))
-
-    def _admin_routes(self) -> list[Route]:
-        """What the doctor reads: create metadata, statuses, workflow schemes and workflows."""
-        meta = f"{API}/issue/createmeta/{KEY}/issuetypes"
-
-        def project(match: Any) -> JiraProject | None:
-            return next((p for p in self.projects if match["key"].upper() in (p.key, p.id)), None)
-
-        return [
-            route("GET", meta, lambda r, m: jira_admin.create_issue_types(r, project(m))),
-            route(
-                "GET",
-                f"{meta}/(?P<type>[^/]+)",
-                lambda r, m: jira_admin.create_fields(r, project(m), m["type"], self.setup, self._render()),
-            ),
-            route("GET", f"{API}/status", lambda r, m: jira_admin.statuses(self._render())),
-            route(
-                "GET",
-                f"{API}/workflowscheme/project",
-                lambda r, m: jira_admin.workflow_schemes(r, self.projects, self.setup),
-            ),
-            route(
-                "GET",
-                f"{API}/workflow/search",
-                lambda r, m: jira_admin.workflows(r, self.projects, self.workflows, self.setup),
-            ),
-        ]
 
     def _project(self, request: Recorded, match: Any) -> Reply:
         wanted = match["key"].upper()

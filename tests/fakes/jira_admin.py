@@ -2,18 +2,20 @@
 
 `JiraSetup` is what a test seeds to misconfigure a project: required fields integrator does not
 fill, fields missing from the create screen, or no admin rights (workflow reads answer 403).
-Every workflow starts in "To Do" and its transitions are global, as in `jira_workflow`.
+Every workflow starts in "To Do" and its transitions are global, as in `jira_workflow`. Data Center
+pages create metadata in `values` and has no workflow search.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.fakes.jira_fields import FIELDS
 from tests.fakes.jira_model import Render, error
 from tests.fakes.records import Recorded, Reply, json_reply
+from tests.fakes.server import Route, route
 from tests.fakes.world import (
     JIRA_ISSUE_TYPES,
     JIRA_PRIORITIES,
@@ -24,6 +26,11 @@ from tests.fakes.world import (
     Transition,
 )
 
+if TYPE_CHECKING:
+    from tests.fakes.jira import FakeJira
+
+API = "/rest/api/2"
+KEY = r"(?P<key>[^/]+)"
 ON_CREATE_SCREEN = (
     "summary",
     "description",
@@ -52,7 +59,7 @@ def workflow_name(project: JiraProject) -> str:
     return f"{project.key} workflow"
 
 
-def create_issue_types(request: Recorded, project: JiraProject | None) -> Reply:
+def create_issue_types(request: Recorded, project: JiraProject | None, *, cloud: bool) -> Reply:
     """`GET issue/createmeta/{project}/issuetypes`: the issue types the project can create."""
     if project is None:
         return error(404, "No project could be found.")
@@ -60,11 +67,17 @@ def create_issue_types(request: Recorded, project: JiraProject | None) -> Reply:
         {"id": t.id, "name": t.name, "subtask": False, "description": f"A {t.name.lower()}."}
         for t in JIRA_ISSUE_TYPES
     ]
-    return _page(request, "issueTypes", types)
+    return _page(request, "issueTypes" if cloud else "values", types)
 
 
 def create_fields(
-    request: Recorded, project: JiraProject | None, type_id: str, setup: JiraSetup, render: Render
+    request: Recorded,
+    project: JiraProject | None,
+    type_id: str,
+    setup: JiraSetup,
+    render: Render,
+    *,
+    cloud: bool,
 ) -> Reply:
     """`GET issue/createmeta/{project}/issuetypes/{id}`: the create screen's fields."""
     if project is None or type_id not in {t.id for t in JIRA_ISSUE_TYPES}:
@@ -81,7 +94,7 @@ def create_fields(
             render.priority(p) for p in JIRA_PRIORITIES
         ]
     shown += [_field(f.id, f.name, "string", required=True) for f in setup.required.get(project.key, ())]
-    return _page(request, "fields", shown)
+    return _page(request, "fields" if cloud else "values", shown)
 
 
 def statuses(render: Render) -> Reply:
@@ -162,3 +175,39 @@ def _page(request: Recorded, key: str, items: list[dict[str, Any]]) -> Reply:
     size = int(request.param("maxResults") or 50)
     chosen = items[start : start + size]
     return json_reply(200, {"startAt": start, "maxResults": size, "total": len(items), key: chosen})
+
+
+def routes(fake: FakeJira) -> list[Route]:
+    """What the doctor reads: create metadata, statuses, and (Cloud) workflow schemes and workflows."""
+    meta = f"{API}/issue/createmeta/{KEY}/issuetypes"
+
+    def project(match: Any) -> JiraProject | None:
+        return next((p for p in fake.projects if match["key"].upper() in (p.key, p.id)), None)
+
+    reads = [
+        route("GET", meta, lambda r, m: create_issue_types(r, project(m), cloud=fake.cloud)),
+        route(
+            "GET",
+            f"{meta}/(?P<type>[^/]+)",
+            lambda r, m: create_fields(
+                r, project(m), m["type"], fake.setup, fake._render(), cloud=fake.cloud
+            ),
+        ),
+        route("GET", f"{API}/status", lambda r, m: statuses(fake._render())),
+    ]
+    if not fake.cloud:  # Data Center has no workflow search: those paths answer 404
+        absent = [f"{API}/workflowscheme/project", f"{API}/workflow/search"]
+        return reads + [route("GET", path, lambda r, m: fake._not_found(r), in_spec=False) for path in absent]
+    return [
+        *reads,
+        route(
+            "GET",
+            f"{API}/workflowscheme/project",
+            lambda r, m: workflow_schemes(r, fake.projects, fake.setup),
+        ),
+        route(
+            "GET",
+            f"{API}/workflow/search",
+            lambda r, m: workflows(r, fake.projects, fake.workflows, fake.setup),
+        ),
+    ]

@@ -23,6 +23,7 @@ from tests.fakes.server import FakeServer
 from tests.fakes.world import (
     JIRA_API_TOKEN,
     JIRA_EMAIL,
+    JIRA_PAT,
     PD_API_KEY,
     PD_ESCALATION_POLICIES,
     PD_FROM,
@@ -206,6 +207,18 @@ def test_workflows_a_user_may_not_read_are_not_checked_and_do_not_fail(tmp_path:
     workflow = finding(shown, INGEST, "jira.workflow")
     assert workflow["outcome"] == "not checked"
     assert "may not read" in workflow["detail"]
+
+
+def test_on_data_center_the_workflow_is_not_checked_and_the_rest_is(tmp_path: Path) -> None:
+    with doctor_of(tmp_path, jira=FakeJira(deployment="Server")) as doctor:
+        code, shown = doctor.run("--json", jira__email="", jira__api_token="", jira__pat=JIRA_PAT)
+
+    assert code == OK, problems(shown)
+    assert finding(shown, SETUP, "jira.access")["detail"].startswith("Jira Server at")
+    assert finding(shown, INGEST, "jira.required_fields")["outcome"] == "ok"
+    workflow = finding(shown, INGEST, "jira.workflow")
+    assert workflow["outcome"] == "not checked"
+    assert "does not offer the workflow search" in workflow["detail"]
 
 
 def test_jira_credentials_that_are_refused_are_a_problem(doctor: Doctor) -> None:

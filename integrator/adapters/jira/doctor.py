@@ -89,6 +89,9 @@ class JiraWiring:
             params = {"workflowName": name, "expand": "transitions,statuses"}
             workflows = self._tracker.read("workflow/search", params).get("values") or []
             statuses = self._tracker.read("status")
+        except Missing as exc:  # Data Center has no workflow search: nothing to read, not a fault
+            reason = f"this Jira does not offer the workflow search ({exc.message})"
+            return Finding.not_checked(subject, "jira.workflow", reason)
         except IntegrationError as exc:
             return _judged(subject, "jira.workflow", exc, exc.message)
         if not workflows:
@@ -102,7 +105,7 @@ class JiraWiring:
         start = 0
         while True:
             page = self._tracker.read(path, {"startAt": start, "maxResults": 50})
-            values = page.get(key) or []
+            values = page.get(key) or page.get("values") or []  # Data Center pages in `values`
             yield from values
             start += len(values)
             if not values or start >= int(page.get("total") or 0):
