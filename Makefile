@@ -12,13 +12,16 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # The local demo: no sign-in (allowed on 127.0.0.1 only), SQLite in ./integrator.db, nothing sent.
+# `make run PORT=8123` serves elsewhere; the links it makes follow the port.
+PORT ?= 8000
 run: $(BIN)/.installed
-	@echo "integrator (local demo, dry-run): open http://127.0.0.1:8000/"
-	INTEGRATOR_AUTH__MODE=none INTEGRATOR_DRY_RUN=true $(BIN)/integrator serve --host 127.0.0.1 --port 8000
+	@echo "integrator (local demo, dry-run): open http://127.0.0.1:$(PORT)/"
+	INTEGRATOR_AUTH__MODE=none INTEGRATOR_DRY_RUN=true INTEGRATOR_PUBLIC_URL=http://127.0.0.1:$(PORT) \
+		$(BIN)/integrator serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check integrator tests
-	$(BIN)/ruff format --check integrator tests
+	$(BIN)/ruff check integrator tests scripts
+	$(BIN)/ruff format --check integrator tests scripts
 	$(BIN)/mypy
 
 test: lint

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from integrator import logs
 from integrator.adapters.dryrun import DryRunChatPoster, DryRunMailer, DryRunPager, DryRunTracker
 from integrator.application.dispatch import Dispatcher
+from integrator.application.doctor import Checkup, Unconfigured, examine
 from integrator.application.escalate import Escalator
 from integrator.application.handlers import Handlers
 from integrator.application.ports import (
@@ -21,6 +26,7 @@ from integrator.application.ports import (
     Pager,
     SystemClock,
     Tracker,
+    WiringCheck,
 )
 from integrator.application.retrying import RetryPolicy
 from integrator.application.sync import Syncer
@@ -53,6 +59,20 @@ def load_settings() -> Settings:
             name = "INTEGRATOR_" + "__".join(str(p) for p in error["loc"]).upper()
             lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
+
+
+def configure_logging(level: int = logging.WARNING) -> None:
+    """The process's log lines (`INTEGRATOR_LOG_FORMAT`) from `level` up, every configured secret masked.
+
+    A command's own output says what it did, so it logs warnings only; `serve` logs from INFO.
+    Settings that do not load give text lines: the command itself then reports what is wrong.
+    """
+    try:
+        settings = Settings()
+    except ValidationError:
+        logs.configure("text", level=level)
+        return
+    logs.configure(settings.log_format, secrets=logs.secret_values(settings), level=level)
 
 
 def read_text(path: Path, setting: str) -> str:
@@ -102,7 +122,7 @@ def runs_dry(settings: Settings, *, pager: Pager | None = None, tracker: Tracker
 def build_pager(settings: Settings, *, dry: bool) -> Pager:
     if dry:
         return DryRunPager(settings.pagerduty)
-    from integrator.adapters.pagerduty import PagerDutyPager
+    from integrator.adapters.pagerduty.client import PagerDutyPager
 
     return PagerDutyPager(settings.pagerduty, verify=ca_bundle())
 
@@ -110,7 +130,7 @@ def build_pager(settings: Settings, *, dry: bool) -> Pager:
 def build_tracker(settings: Settings, *, dry: bool) -> Tracker:
     if dry:
         return DryRunTracker(settings.jira)
-    from integrator.adapters.jira import JiraTracker
+    from integrator.adapters.jira.client import JiraTracker
 
     return JiraTracker(settings.jira, verify=ca_bundle())
 
@@ -187,3 +207,54 @@ def build(
         resolve_page_on_fix=settings.sync.resolve_page_on_fix,
     )
     return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer)
+
+
+def run_doctor(settings: Settings) -> Checkup:
+    """`integrator doctor`: the registry, and every configured system's wiring, read (never written)."""
+    catalog = load_catalog(settings)
+    registry = load_registry(settings.registry, catalog)
+    with wiring_checks(settings) as systems:
+        return examine(
+            systems=systems, catalog=catalog, registry=registry, registry_name=str(settings.registry)
+        )
+
+
+@contextmanager
+def wiring_checks(settings: Settings) -> Iterator[list[WiringCheck]]:
+    """The doctor's check of each system: its real adapter when configured, else `Unconfigured`."""
+    closers: list[Callable[[], None]] = []
+    checks: list[WiringCheck] = []
+    if settings.jira.configured:
+        from integrator.adapters.jira.client import JiraTracker
+        from integrator.adapters.jira.doctor import JiraWiring
+
+        tracker = JiraTracker(settings.jira, verify=ca_bundle())
+        closers.append(tracker.close)
+        checks.append(JiraWiring(tracker, settings.jira))
+    else:
+        checks.append(Unconfigured("Jira", "no credentials (INTEGRATOR_JIRA__*): Jira is in dry-run"))
+    if settings.pagerduty.configured:
+        from integrator.adapters.pagerduty.client import PagerDutyPager
+        from integrator.adapters.pagerduty.doctor import PagerDutyWiring
+
+        pager = PagerDutyPager(settings.pagerduty, verify=ca_bundle())
+        closers.append(pager.close)
+        checks.append(PagerDutyWiring(pager, settings.pagerduty))
+    else:
+        checks.append(Unconfigured("PagerDuty", "no API key (INTEGRATOR_PAGERDUTY__*): paging is in dry-run"))
+    checks.append(build_smtp_check(settings))
+    try:
+        yield checks
+    finally:
+        for close in closers:
+            close()
+
+
+def build_smtp_check(settings: Settings) -> WiringCheck:
+    if not settings.smtp.configured:
+        return Unconfigured("SMTP", "no INTEGRATOR_SMTP__HOST and __FROM: email is in dry-run")
+    from integrator.adapters.smtp_check import SmtpWiring
+
+    bundle = ca_bundle()
+    context = ssl.create_default_context(cafile=bundle) if isinstance(bundle, str) else None
+    return SmtpWiring(settings.smtp, ssl_context=context)

@@ -124,6 +124,7 @@ class Settings(BaseSettings):
         "/workspace/",
     ]
     secret_key: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
 
     jira: JiraSettings = JiraSettings()
     pagerduty: PagerDutySettings = PagerDutySettings()

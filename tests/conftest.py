@@ -28,11 +28,10 @@ def _serve(fake: Fake) -> Iterator[Fake]:
 
 
 def pytest_report_header() -> str:
-    """Say at the top of every run whether the fakes check requests against the official specs."""
+    """Say at the top of every run which contracts the fakes check requests against."""
+    names = ", ".join(spec.describe(fake.spec_name) for fake in (FakeJira, FakePagerDuty))
     folder = spec.specs_dir()
-    if folder is None:
-        return f"tests/fakes: {spec.ABSENT}"
-    return f"tests/fakes: requests to the fakes are validated against {folder.resolve()}"
+    return f"tests/fakes: requests to the fakes are validated against the vendored specs in {folder}: {names}"
 
 
 @pytest.fixture

@@ -61,13 +61,9 @@ class DryRunPager:
         record("would raise the incident's urgency", {"urgency": "high"})
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
-        from integrator.adapters.pagerduty import incident_payload
+        from integrator.adapters.pagerduty.payload import planned_payload
 
-        return incident_payload(
-            escalation,
-            user_id=f"<looked up: {escalation.owner.engineer}>",
-            priority_id=f"<looked up: {self.settings.priority}>",
-        )
+        return planned_payload(escalation, priority=self.settings.priority)
 
 
 class DryRunTracker:
@@ -102,7 +98,7 @@ class DryRunTracker:
         return IssueStatus(key=key, status=UNKNOWN, category=UNKNOWN)
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
-        from integrator.adapters.jira import issue_fields
+        from integrator.adapters.jira.fields import issue_fields
 
         return issue_fields(escalation, self.settings)
 

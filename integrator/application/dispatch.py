@@ -14,10 +14,12 @@ created (PagerDuty by incident key, Jira by label, a comment or note by its text
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from integrator import logs
 from integrator.application.handlers import Handlers, Outcome
 from integrator.application.leases import Heartbeat
 from integrator.application.planning import Planned, recording
@@ -25,6 +27,8 @@ from integrator.application.ports import Attempt, Clock, EscalationStore
 from integrator.application.retrying import RetryPolicy, next_attempt_delay
 from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation, Event
 from integrator.errors import Rejected, Unavailable
+
+log = logging.getLogger(__name__)
 
 FIRST = (EffectKind.PAGE, EffectKind.TICKET, EffectKind.LINK)  # then the rest, in the order owed
 MAX_ATTEMPTS = 100  # with backoff capped at minutes, about a day of trying before an effect is failed
@@ -73,7 +77,8 @@ class Dispatcher:
                 break
             with self.heart.holding(claimed) as held:
                 for effect in sorted(claimed, key=_order):
-                    attempt = self._attempt(escalation, effect)
+                    with logs.bound(escalation=escalation.id, effect=str(effect.kind)):
+                        attempt = self._attempt(escalation, effect)
                     escalation = _after(escalation, effect, attempt)
                     if _was_planned(attempt):
                         planned.append(attempt)
@@ -113,8 +118,10 @@ class Dispatcher:
         except Unavailable as exc:
             return self._retry_later(escalation, effect, exc)
         except Rejected as exc:
+            log.error("%s failed: %s", _describe(effect), exc)
             event = self._event(f"{effect.kind}_failed", f"{_describe(effect)} failed: {exc}", effect)
             return Attempt(escalation.id, effect.id, EffectState.FAILED, error=str(exc), timeline=(event,))
+        log.info("%s: %s", _describe(effect), "planned (dry-run)" if planned else "done")
         if planned:
             outcome = self._as_planned(outcome, planned, effect)
         return Attempt(
@@ -131,6 +138,7 @@ class Dispatcher:
         delay = next_attempt_delay(effect.attempts, at_least=exc.retry_after)
         retry_at = None if give_up else self.clock.now() + delay
         when = f"retrying at {retry_at:%Y-%m-%d %H:%M:%S} UTC" if retry_at else "gave up"
+        log.warning("%s: %s — %s", _describe(effect), exc, when)
         event = self._event(f"{effect.kind}_retry", f"{_describe(effect)}: {exc} — {when}", effect)
         state = EffectState.FAILED if give_up else EffectState.PENDING
         return Attempt(

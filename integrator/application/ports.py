@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from integrator.domain.checkup import Finding
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -27,6 +28,7 @@ from integrator.domain.escalation import (
     State,
     Ticket,
 )
+from integrator.domain.owner import Team
 from integrator.domain.status import Watch
 
 
@@ -239,3 +241,21 @@ class SubmitMetrics(Protocol):
         ...
 
     def background_failed(self) -> None: ...
+
+
+class WiringCheck(Protocol):
+    """One outside system's read-only checks of how integrator is wired to it (`integrator doctor`).
+
+    Reads only; a check the credentials may not make is a `not checked` finding with the reason.
+    Never raises for what it finds: a refusal or an outage is a finding too.
+    """
+
+    system: str
+
+    def check_access(self) -> list[Finding]:
+        """Credentials and account-wide settings, under the subject `checkup.SETUP`."""
+        ...
+
+    def check_team(self, team: Team) -> list[Finding]:
+        """What one catalog owner needs from the system, under the subject `team.handle`."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from integrator import bootstrap
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
 from integrator.application.tokens import Tokens
-from integrator.cli import console
+from integrator.cli import console, version
+from integrator.cli.doctor import doctor
 from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.domain.report import FailureReport
 from integrator.errors import IntegratorError, InvalidReport
@@ -53,6 +55,8 @@ registry_app = typer.Typer(no_args_is_help=True, help="The ownership registry (C
 app.add_typer(registry_app, name="registry")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), revoke, list.")
 app.add_typer(token_app, name="token")
+app.command()(doctor)
+app.callback()(version.options)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable; see the README).")]
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]
@@ -276,10 +280,13 @@ def serve(
     root = ctx.find_root()
     settings = root.obj.settings if isinstance(root.obj, bootstrap.Services) else bootstrap.load_settings()
     check_serving(settings, host)  # before anything is built or bound
+    bootstrap.configure_logging(logging.INFO)  # every request and effect
     s = services(ctx)
     web = create_app(s, host=host, sync_every=s.settings.sync.interval_seconds)
     # The peer address must stay the real one: trusted-proxy sign-in checks it.
-    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False, ws="none")
+    uvicorn.run(  # log_config=None: uvicorn's lines go through integrator's format (logs.py)
+        web, host=host, port=port, proxy_headers=False, server_header=False, ws="none", log_config=None
+    )
 
 
 def tokens(ctx: typer.Context) -> Tokens:
@@ -329,4 +336,5 @@ def token_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 def main() -> None:
+    bootstrap.configure_logging()
     app(prog_name="integrator")

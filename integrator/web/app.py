@@ -22,6 +22,7 @@ from integrator.settings import Settings
 from integrator.web import auth, openapi, problems
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
+from integrator.web.request_id import RequestId
 from integrator.web.routes import api, form, health, webhooks
 from integrator.web.routes import customer_update as updates
 from integrator.web.routes import status_page as status
@@ -113,6 +114,7 @@ def create_app(
     problems.install(app, page=pages.error, sign_in_path="/signin" if settings.auth.mode == "token" else None)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)
     openapi.install(app, version=_version())
     return app
 

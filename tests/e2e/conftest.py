@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from pydantic import SecretStr
 
-from integrator.adapters.jira import JiraTracker
-from integrator.adapters.pagerduty import PagerDutyPager
+from integrator.adapters.jira.client import JiraTracker
+from integrator.adapters.pagerduty.client import PagerDutyPager
 from integrator.application.ports import SystemClock
 from integrator.application.retrying import RetryPolicy
 from integrator.application.tokens import Tokens

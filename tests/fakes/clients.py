@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from integrator.adapters.jira import JiraTracker
-from integrator.adapters.pagerduty import PagerDutyPager
+from integrator.adapters.jira.client import JiraTracker
+from integrator.adapters.pagerduty.client import PagerDutyPager
 from integrator.settings import JiraSettings, PagerDutySettings
 from tests.fakes.jira import FakeJira
 from tests.fakes.pagerduty import FakePagerDuty

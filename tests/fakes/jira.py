@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from tests.fakes import jira_admin
+from tests.fakes.jira_admin import JiraSetup
 from tests.fakes.jira_fields import Refused, read_new_issue
 from tests.fakes.jira_model import JiraComment, JiraIssue, JiraRemoteLink, Render, error
 from tests.fakes.jira_search import REMOVED, search, search_jql
@@ -60,8 +62,11 @@ class FakeJira(FakeServer):
         api_token: str = JIRA_API_TOKEN,
         pat: str = JIRA_PAT,
         clock: Callable[[], datetime] | None = None,
+        setup: JiraSetup | None = None,
     ) -> None:
         super().__init__(tls=tls, validate=validate)
+        self.setup = setup or JiraSetup()
+        """Create screens and admin rights, as the doctor reads them."""
         self.deployment = deployment
         self.cloud = deployment == "Cloud"
         self.projects = list(projects)
@@ -102,6 +107,7 @@ class FakeJira(FakeServer):
             route("GET", f"{issue}/transitions", self._transitions),
             route("POST", f"{issue}/transitions", self._transition),
             route("GET", f"{API}/search/jql", self._search_jql),
+            *jira_admin.routes(self),
             # Cloud removed /search; its document's description no longer fits Data Center's (where
             # validateQuery is a boolean, and jira-python sends "True"), so only Cloud checks it.
             route("GET", f"{API}/search", self._search, in_spec=self.cloud),

@@ -105,6 +105,8 @@ class FakePagerDuty(FakeServer):
         self._routes = [
             route("GET", "/users", self._list_users),
             route("GET", "/priorities", self._list_priorities),
+            route("GET", f"/services/{ID}", self._get_service),
+            route("GET", f"/escalation_policies/{ID}", self._get_escalation_policy),
             route("GET", "/incidents", self._list_incidents),
             route("POST", "/incidents", self._create),
             route("PUT", "/incidents", self._update_many),
@@ -203,6 +205,20 @@ class FakePagerDuty(FakeServer):
 
     def _list_priorities(self, request: Recorded, match: Any) -> Reply:
         return _page(request, "priorities", [self._render.priority(p) for p in self.priorities])
+
+    def _get_service(self, request: Recorded, match: Any) -> Reply:
+        service = self.services.get(match["id"])
+        if service is None:
+            return _error(404, "Not Found", "Service not found", code=2100)
+        return json_reply(200, {"service": self._render.service(service)}, content_type=JSON)
+
+    def _get_escalation_policy(self, request: Recorded, match: Any) -> Reply:
+        policy = self.escalation_policies.get(match["id"])
+        if policy is None:
+            return _error(404, "Not Found", "Escalation Policy not found", code=2100)
+        return json_reply(
+            200, {"escalation_policy": self._render.escalation_policy(policy)}, content_type=JSON
+        )
 
     def _get_incident(self, request: Recorded, match: Any) -> Reply:
         return self._with_incident(match, lambda incident: self._one(incident, request))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tests.fakes.world import PdPriority, PdService, PdUser
+from tests.fakes.world import PdEscalationPolicy, PdPriority, PdService, PdUser
 
 WEB = "https://acme-data.pagerduty.com"
 
@@ -71,6 +71,36 @@ class Render:
 
     def service_reference(self, service: PdService) -> dict[str, Any]:
         return self._reference("service", "services", service.id, service.name)
+
+    def service(self, service: PdService) -> dict[str, Any]:
+        return {
+            **self.service_reference(service),
+            "type": "service",
+            "name": service.name,
+            "description": f"The {service.name} service.",
+            "status": "active",
+            "escalation_policy": self._reference(
+                "escalation_policy",
+                "escalation_policies",
+                service.escalation_policy,
+                service.escalation_policy,
+            ),
+        }
+
+    def escalation_policy(self, policy: PdEscalationPolicy) -> dict[str, Any]:
+        return {
+            **self._reference("escalation_policy", "escalation_policies", policy.id, policy.name),
+            "type": "escalation_policy",
+            "name": policy.name,
+            "num_loops": 0,
+            "escalation_rules": [
+                {
+                    "id": f"R{policy.id}",
+                    "escalation_delay_in_minutes": 30,
+                    "targets": [self.user_reference(policy.on_call)],
+                }
+            ],
+        }
 
     def user(self, user: PdUser) -> dict[str, Any]:
         return {

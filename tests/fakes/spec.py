@@ -1,9 +1,9 @@
-"""The official OpenAPI contracts of Jira and PagerDuty (`../shared/specs/derived`), loaded once per process.
+"""The vendored OpenAPI contracts of Jira and PagerDuty (`tests/contracts/`), loaded once per process.
 
-`contract(name)` gives a `Contract` that checks what a fake saw (and answered) with openapi-core,
-or None when the specs are absent; then a line on stderr says so once (a pytest warning would be
-an error in this project), the run's header says so (tests/conftest.py), and a dedicated test is
-skipped saying so. `INTEGRATOR_SPECS_DIR` points elsewhere.
+`contract(name)` gives a `Contract` that checks what a fake saw (and answered) with openapi-core.
+The contracts are part of the project (cut from the official files by `scripts/cut_specs.py`):
+one that cannot be loaded raises `MissingContract`, so the test using it fails; nothing is ever
+left unchecked in silence. `INTEGRATOR_SPECS_DIR` points at another folder of `<name>.json` files.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,52 +21,62 @@ from typing import Any
 from tests.fakes.records import Recorded
 
 SPECS_ENV = "INTEGRATOR_SPECS_DIR"
-ABSENT = "../shared/specs absent: requests NOT validated against the specs"
+VENDORED = Path(__file__).resolve().parents[1] / "contracts"
 
 _lock = threading.Lock()
-_contracts: dict[str, Contract | None] = {}
-_told: set[str] = set()  # "absent" once the missing specs have been announced
+_contracts: dict[str, Contract] = {}
 load_seconds: dict[str, float] = {}
 """How long each contract took to read and prepare (seconds), for the curious."""
 
 
-def specs_dir() -> Path | None:
-    """Where the derived specs are, if they are there."""
+class MissingContract(FileNotFoundError):
+    """A contract the fakes validate against is not there (or is not JSON)."""
+
+
+def specs_dir() -> Path:
+    """Where the contracts are: `tests/contracts`, unless `INTEGRATOR_SPECS_DIR` says otherwise."""
     configured = os.environ.get(SPECS_ENV)
-    repo = Path(__file__).resolve().parents[2]
-    folder = Path(configured) if configured else repo / ".." / "shared" / "specs" / "derived"
-    return folder if folder.is_dir() else None
+    return Path(configured) if configured else VENDORED
 
 
-def contract(name: str) -> Contract | None:
-    """The contract in `<specs>/<name>.prism.json`, read on first use; None when the specs are absent."""
+def contract(name: str) -> Contract:
+    """The contract in `<specs>/<name>.json`, read on first use."""
     with _lock:
         if name not in _contracts:
-            folder = specs_dir()
-            path = folder / f"{name}.prism.json" if folder else None
-            if path is None or not path.is_file():
-                _contracts[name] = None
-                if "absent" not in _told:
-                    _told.add("absent")
-                    print(f"\n*** tests/fakes: {ABSENT} (looked for {name}.prism.json) ***", file=sys.stderr)
-            else:
-                started = time.perf_counter()
-                _contracts[name] = Contract(name, json.loads(path.read_text(encoding="utf-8")))
-                load_seconds[name] = time.perf_counter() - started
+            path = specs_dir() / f"{name}.json"
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise MissingContract(
+                    f"cannot load the contract {path}: {exc} (run scripts/cut_specs.py to cut it again)"
+                ) from exc
+            started = time.perf_counter()
+            _contracts[name] = Contract(name, document)
+            load_seconds[name] = time.perf_counter() - started
         return _contracts[name]
+
+
+def describe(name: str) -> str:
+    """`name.json` with the upstream version it was cut from, as the run's header names it."""
+    path = specs_dir() / f"{name}.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))["info"]
+    except (OSError, ValueError, KeyError):
+        return f"{path.name} (MISSING: its tests will fail)"
+    return f"{path.name} ({info.get('title')} {info.get('version')})"
 
 
 class Contract:
     """One API's OpenAPI document, and the check of a request or an answer against it."""
 
     def __init__(self, name: str, document: dict[str, Any]) -> None:
-        from openapi_core import Config, OpenAPI  # heavy to import: only when the specs are there
+        from openapi_core import Config, OpenAPI  # heavy to import: only when a fake needs it
 
         self.name = name
         document = _prepared(document)
         self.host_url = str(document["servers"][0]["url"]).rstrip("/")
-        # The derived Jira document fails openapi-spec-validator on an example-level nit (a default
-        # outside its enum); that does not matter for checking traffic, and skipping it saves time.
+        # The Jira document fails openapi-spec-validator on an example-level nit (a default outside
+        # its enum); that does not matter for checking traffic, and skipping it saves time.
         config = Config(spec_validator_cls=None, extra_format_validators=_FORMATS.get(name))
         self._openapi = OpenAPI.from_dict(document, config=config)
         self._lock = threading.Lock()

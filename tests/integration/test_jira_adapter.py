@@ -10,7 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from integrator.adapters.dryrun import DryRunTracker
-from integrator.adapters.jira import JiraTracker, escape_wiki, jql_string, unescape_wiki
+from integrator.adapters.jira.client import JiraTracker
+from integrator.adapters.jira.markup import escape_wiki, jql_string, unescape_wiki
 from integrator.application.retrying import RetryPolicy
 from integrator.domain.escalation import IssueStatus, Ticket
 from integrator.errors import Rejected, Unavailable

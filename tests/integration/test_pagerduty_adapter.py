@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from integrator.adapters.dryrun import DryRunPager
-from integrator.adapters.pagerduty import PagerDutyPager
+from integrator.adapters.pagerduty.client import PagerDutyPager
 from integrator.application.retrying import RetryPolicy
 from integrator.domain.escalation import Escalation, IncidentStatus
 from integrator.errors import ConfigError, Rejected, Unavailable

@@ -1,6 +1,8 @@
-"""`/healthz` (the process answers), `/readyz` (database and registry usable), `/metrics` (Prometheus)."""
+"""`/healthz` (the process answers), `/readyz` (database, registry; `deep=1`: the doctor), `/metrics`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -8,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from integrator.bootstrap import Services
+from integrator.bootstrap import Services, run_doctor
 from integrator.web.metrics import Metrics
 
 
@@ -39,10 +41,15 @@ def router(services: Services, *, metrics: Metrics) -> APIRouter:
         summary="The database answers and the registry and catalog are loaded",
         responses={503: {"description": "Not ready; each failing check says why"}},
     )
-    def readyz() -> Response:
+    def readyz(deep: bool = False) -> Response:
+        """`deep=1` also runs `integrator doctor`'s checks (reads Jira, PagerDuty and SMTP; slower)."""
         checks = readiness(services)
         ready = all(verdict == "ok" for verdict in checks.values())
-        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        body: dict[str, Any] = {"checks": checks}
+        if deep:
+            body["doctor"] = (checkup := run_doctor(services.settings)).as_dict()
+            ready = ready and checkup.healthy
+        body = {"status": "ready" if ready else "not ready", **body}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @routes.get("/metrics", summary="Prometheus metrics", response_class=Response)

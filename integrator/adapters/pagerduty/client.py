@@ -1,10 +1,11 @@
 """The `Pager` port over PagerDuty's REST API: one high-urgency incident that wakes the owning engineer.
 
-The `pagerduty` client retries on its own (forever on 429, three times on network errors); here it
-does not: a response hook stops a 429 before the client's loop sees it, and network errors are
-raised on the first failure, so `retrying.RetryPolicy` is the only retry layer. Every request has
-the settings' timeout. Errors leave as `Unavailable` (429 with `ratelimit-reset`, 5xx, network)
-or `Rejected` (other 4xx, with PagerDuty's own message).
+The only module that imports `pagerduty`. Its client retries on its own (forever on 429, three
+times on network errors); here it does not: a response hook (`errors.stop_at_rate_limit`) stops a
+429 before the client's loop sees it, and network errors are raised on the first failure, so
+`retrying.RetryPolicy` is the only retry layer. Every request has the settings' timeout. Errors
+leave as `errors` words them: `Unavailable` (429 with `ratelimit-reset`, 5xx, network) or
+`Rejected` (other 4xx, with PagerDuty's own message).
 
 The status sync reads incidents through the list endpoint, 100 a request: PagerDuty covers at most
 6 months between `since` and `until` (asked for in windows of `WINDOW`) and pages at most 10,000
@@ -24,71 +25,24 @@ from urllib.parse import quote
 import httpx2
 import pagerduty
 
+from integrator.adapters.pagerduty import errors
+from integrator.adapters.pagerduty.errors import SYSTEM
+from integrator.adapters.pagerduty.payload import (
+    incident_payload,
+    incident_status,
+    planned_payload,
+    same_text,
+)
 from integrator.application.ports import Clock, SystemClock
 from integrator.domain.escalation import Escalation, IncidentStatus, Page
 from integrator.errors import ConfigError, IntegrationError, Rejected, Unavailable
-from integrator.messages import facts as text
 from integrator.settings import PagerDutySettings
 
-SYSTEM = "PagerDuty"
-DETAILS_LIMIT = 2_000  # per free-text field of the incident body; the page is read on a phone
 STATUSES = ("triggered", "acknowledged", "resolved")
 PAGE_SIZE = 100  # the most `GET /incidents` gives in one answer
 WINDOW = timedelta(days=90)  # well inside the 6 months PagerDuty allows between since and until
 OFFSET_LIMIT = 10_000  # classic pagination refuses offset + limit beyond this
 UNTIL_MARGIN = timedelta(minutes=1)  # `until` a little ahead: PagerDuty's clock may run ahead of ours
-
-
-def incident_payload(
-    escalation: Escalation, *, user_id: str | None, priority_id: str | None
-) -> dict[str, Any]:
-    """The `POST /incidents` body: keyed by the escalation id, assigned to `user_id` when there is one.
-
-    Without `user_id` the incident goes to the service's escalation policy; without `priority_id`
-    it carries no priority.
-    """
-    incident: dict[str, Any] = {
-        "type": "incident",
-        "title": text.title(escalation),
-        "service": {"id": escalation.owner.team.pagerduty_service, "type": "service_reference"},
-        "urgency": "high",
-        "incident_key": escalation.id,
-        "body": {"type": "incident_body", "details": details(escalation)},
-    }
-    if priority_id:
-        incident["priority"] = {"id": priority_id, "type": "priority_reference"}
-    if user_id:
-        incident["assignments"] = [{"assignee": {"id": user_id, "type": "user_reference"}}]
-    return {"incident": incident}
-
-
-def details(escalation: Escalation) -> str:
-    """The incident body as plain text: what broke, for which deal, why you, and where to read more."""
-    lines = [f"{label}: {text.clip(value, DETAILS_LIMIT)}" for label, value in text.facts(escalation)]
-    description = escalation.report.failure.description
-    if description:
-        lines += ["", text.clip(description, DETAILS_LIMIT)]
-    if escalation.report.failure.stack_trace.strip():
-        lines += ["", f"Stack trace: in the escalation, {escalation.url}"]
-    return "\n".join(lines)
-
-
-def incident_status(incident: dict[str, Any]) -> IncidentStatus:
-    """An incident of the REST API as the status sync sees it: who acknowledged it last, who resolved it."""
-    acknowledgements = incident.get("acknowledgements") or []
-    last = acknowledgements[-1] if acknowledgements else {}
-    status = str(incident["status"])
-    changed_by = incident.get("last_status_change_by") or {}
-    return IncidentStatus(
-        incident_id=str(incident["id"]),
-        incident_key=incident.get("incident_key"),
-        status=status,
-        urgency=str(incident.get("urgency") or "high"),
-        acknowledged_by=(last.get("acknowledger") or {}).get("summary"),
-        acknowledged_at=_time(last.get("at")),
-        resolved_by=changed_by.get("summary") if status == "resolved" else None,
-        updated_at=_time(incident.get("updated_at")),
-    )
 
 
 def windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
@@ -117,7 +71,7 @@ class PagerDutyPager:
                 default_from=settings.from_email,
                 base_url=settings.api_url.rstrip("/"),
                 verify=_tls(verify),
-                event_hooks={"response": [_stop_at_rate_limit]},
+                event_hooks={"response": [errors.stop_at_rate_limit]},
             )
         except pagerduty.UrlError as exc:
             raise ConfigError(f"INTEGRATOR_PAGERDUTY__API_URL: {exc}") from exc
@@ -142,7 +96,7 @@ class PagerDutyPager:
         body = incident_payload(escalation, user_id=user_id, priority_id=priority_id)
         try:
             incident = self._call("POST", "/incidents", json=body)["incident"]
-        except _BadRequest:
+        except errors.BadRequest:
             # PagerDuty refuses a second open incident with our key: an earlier, lost attempt got through.
             earlier = self.find(escalation)
             if earlier is None:
@@ -173,7 +127,7 @@ class PagerDutyPager:
 
     def has_note(self, incident_id: str, text: str) -> bool:
         notes = self._call("GET", f"{_incident_path(incident_id)}/notes").get("notes") or []
-        return any(_same_text(str(note.get("content") or ""), text) for note in notes)
+        return any(same_text(str(note.get("content") or ""), text) for note in notes)
 
     def incidents(self, service_ids: Collection[str], *, since: datetime) -> list[IncidentStatus]:
         services = sorted(set(service_ids))
@@ -203,11 +157,15 @@ class PagerDutyPager:
                 raise
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
-        return incident_payload(
-            escalation,
-            user_id=f"<looked up: {escalation.owner.engineer}>",
-            priority_id=f"<looked up: {self.settings.priority}>",
-        )
+        return planned_payload(escalation, priority=self.settings.priority)
+
+    def read(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON answer of `GET {path}` (the doctor's reads), failures in our words."""
+        return self._call("GET", path, params=params or {})
+
+    def user_id(self, email: str) -> str | None:
+        """The id of the PagerDuty user whose email is exactly `email` (any case), if there is one."""
+        return self._user_id(email)
 
     def _already(self, incident_id: str, wanted: Callable[[IncidentStatus], bool]) -> bool:
         """Whether the incident is already as a refused update wanted it (False when that cannot be read)."""
@@ -284,66 +242,24 @@ class PagerDutyPager:
         action = f"{method} {path}"
         try:
             response = self._client.request(method, path, **kwargs)
-        except _RateLimited as exc:
+        except errors.RateLimited as exc:
             raise Unavailable(SYSTEM, f"{action}: rate limited (429)", retry_after=exc.reset) from exc
         except pagerduty.HttpError as exc:  # 401 and redirects, which the client raises itself
             if exc.response is None:
                 raise Rejected(SYSTEM, f"{action}: {exc}") from exc
-            raise _error(action, exc.response) from exc
+            raise errors.from_response(action, exc.response) from exc
         except pagerduty.Error as exc:  # a network error, which the client no longer retries
             cause = exc.__cause__
             if not isinstance(cause, httpx2.TransportError):
                 raise Rejected(SYSTEM, f"{action}: {exc}") from exc
-            raise Unavailable(SYSTEM, f"{action}: {cause!r}", uncertain=_maybe_sent(cause)) from exc
+            raise errors.from_network(action, cause) from exc
         if not response.is_success:
-            raise _error(action, response)
+            raise errors.from_response(action, response)
         try:
             data = response.json() if response.content else {}
         except ValueError as exc:
             raise Unavailable(SYSTEM, f"{action}: the answer was not JSON", uncertain=True) from exc
         return data if isinstance(data, dict) else {}
-
-
-class _BadRequest(Rejected):
-    """A 400: the one refusal that may mean "an open incident with this key already exists"."""
-
-
-class _RateLimited(Exception):
-    def __init__(self, reset: float | None) -> None:
-        super().__init__(f"rate limited; resets in {reset} s")
-        self.reset = reset
-
-
-def _stop_at_rate_limit(response: httpx2.Response) -> None:
-    """Raise on a 429 inside the HTTP client, before `pagerduty`'s endless 429 loop can sleep on it."""
-    if response.status_code == 429:
-        raise _RateLimited(_seconds(response.headers.get("ratelimit-reset")))
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _error(action: str, response: httpx2.Response) -> IntegrationError:
-    status = response.status_code
-    message = f"{action}: {status} {_message(response)}"
-    if status == 429 or status >= 500:
-        return Unavailable(SYSTEM, message, retry_after=_seconds(response.headers.get("ratelimit-reset")))
-    return _BadRequest(SYSTEM, message) if status == 400 else Rejected(SYSTEM, message)
-
-
-def _message(response: httpx2.Response) -> str:
-    """PagerDuty's own words: `error.message` and each of `error.errors`."""
-    try:
-        error = response.json().get("error") or {}
-    except (ValueError, AttributeError):
-        return response.text[:200] or response.reason_phrase
-    message = str(error.get("message") or response.reason_phrase)
-    errors = "; ".join(str(e) for e in error.get("errors") or [])
-    return f"{message}: {errors}" if errors else message
 
 
 def _incident_path(incident_id: str) -> str:
@@ -352,31 +268,6 @@ def _incident_path(incident_id: str) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _time(value: Any) -> datetime | None:
-    """A PagerDuty timestamp (ISO 8601) as an aware datetime; None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _same_text(stored: str, sent: str) -> bool:
-    """Whether a note PagerDuty shows is the text we sent (line endings and outer blanks aside)."""
-
-    def normal(value: str) -> str:
-        return value.replace("\r\n", "\n").strip()
-
-    return normal(stored) == normal(sent)
-
-
-def _maybe_sent(cause: httpx2.TransportError) -> bool:
-    """False only when the request certainly never left (no connection was made)."""
-    return not isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.PoolTimeout)
 
 
 def _tls(verify: bool | str) -> ssl.SSLContext | bool:

@@ -1,0 +1,1 @@
+"""The PagerDuty adapter: payload (the incident), errors, and the client (`PagerDutyPager`)."""
