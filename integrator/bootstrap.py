@@ -15,11 +15,13 @@ from integrator.application.escalate import Escalator
 from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
 from integrator.application.retrying import RetryPolicy
 from integrator.application.sync import Syncer
+from integrator.application.tokens import Tokens
 from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
+from integrator.store.tokens import SqlTokenStore
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Services:
     escalator: Escalator
     clock: Clock
     syncer: Syncer
+    tokens: Tokens
 
 
 def load_settings() -> Settings:
@@ -143,4 +146,5 @@ def build(
         public_url=settings.public_url,
     )
     syncer = Syncer(store, dispatcher, clock, resolve_page_on_fix=settings.sync.resolve_page_on_fix)
-    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer)
+    tokens = Tokens(SqlTokenStore(engine), clock=clock)
+    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer, tokens)

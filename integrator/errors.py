@@ -4,11 +4,12 @@
     ├── InvalidReport      bad input; names each bad field; nothing stored or sent (exit 2, HTTP 422)
     ├── ConfigError        settings, registry or catalog unusable (exit 1)
     ├── NotFound           no such escalation or token (exit 1, HTTP 404)
+    ├── StoreUnavailable   the database did not answer (exit 1, HTTP 503)
     └── IntegrationError   an outside system (Jira, PagerDuty, SMTP, chat) did not do what we asked
         ├── Unavailable    transient: connection error, timeout, 429, 5xx; retried by retrying.py
         └── Rejected       permanent: the system understood and refused; shown, not retried
 
-Adapters translate foreign exceptions into these at the boundary (`raise ... from exc`).
+Adapters and the store translate foreign exceptions into these at the boundary (`raise ... from exc`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class ConfigError(IntegratorError):
 
 class NotFound(IntegratorError):
     """The thing asked for does not exist."""
+
+
+class StoreUnavailable(IntegratorError):
+    """The database could not be reached or did not answer; nothing was changed by the failed call."""
 
 
 class IntegrationError(IntegratorError):

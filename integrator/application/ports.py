@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Message, Page, Ticket
+from integrator.domain.tokens import Token
 
 
 class Clock(Protocol):
@@ -122,3 +123,27 @@ class ChatPoster(Protocol):
     dry_run: bool
 
     def post(self, webhook_url: str, text: str) -> None: ...
+
+
+class TokenStore(Protocol):
+    """Where API tokens are kept: by name and SHA-256 hash, never the token itself."""
+
+    def add(self, name: str, digest: str, *, at: datetime) -> bool:
+        """Keep a new live token; False (nothing kept) when a live token already has the name."""
+        ...
+
+    def find(self, digest: str) -> Token | None:
+        """The live token with this hash, if any."""
+        ...
+
+    def live(self, token_id: int) -> Token | None:
+        """The token with this id while it is not revoked."""
+        ...
+
+    def revoke(self, name: str, *, at: datetime) -> Token | None:
+        """Revoke the live token named `name`; None when there is none."""
+        ...
+
+    def all(self) -> list[Token]:
+        """Every token ever issued, oldest first, revoked ones included."""
+        ...

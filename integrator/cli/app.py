@@ -286,8 +286,7 @@ def serve(
 
 
 def tokens(ctx: typer.Context) -> Tokens:
-    s = services(ctx)
-    return Tokens(s.store.engine, clock=s.clock)
+    return services(ctx).tokens
 
 
 @token_app.command("create")

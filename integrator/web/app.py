@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from integrator.application.submit import Submitter
-from integrator.application.tokens import Tokens
 from integrator.bootstrap import Services
 from integrator.errors import ConfigError
 from integrator.settings import Settings
@@ -54,8 +53,7 @@ def create_app(
     secret = check_serving(settings, host)
     secure = settings.public_url.startswith("https://")
     csrf = Csrf(secret=secret, secure=secure)
-    tokens = Tokens(services.store.engine, clock=services.clock)
-    authenticator = auth.Authenticator(settings.auth, tokens=tokens, secret=secret, csrf=csrf)
+    authenticator = auth.Authenticator(settings.auth, tokens=services.tokens, secret=secret, csrf=csrf)
     pages = Pages(
         csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
     )

@@ -3,6 +3,7 @@
     IntegratorError (integrator.errors)
     ├── InvalidReport          422  a message per field; nothing stored or sent
     ├── NotFound               404
+    ├── StoreUnavailable       503  the database did not answer; try again
     └── WebError               (here) a refused request
         ├── AuthRequired       401  no credentials, or a bad or revoked token
         ├── Forbidden          403  credentials may be fine; the request is not (CSRF, untrusted proxy)
@@ -26,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from integrator.errors import IntegratorError, InvalidReport, NotFound
+from integrator.errors import IntegratorError, InvalidReport, NotFound, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
     def not_found(request: Request, exc: NotFound) -> Response:
         return _answer(request, 404, problem("not_found", str(exc)), "Not found", page)
 
+    def unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        body = problem("unavailable", f"{exc}; try again shortly")
+        return _answer(request, 503, body, "Try again shortly", page, {"Retry-After": "5"})
+
     def refused(request: Request, exc: WebError) -> Response:
         if isinstance(exc, AuthRequired) and not is_api(request) and sign_in_path:
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -112,6 +117,7 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
 
     app.add_exception_handler(InvalidReport, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreUnavailable, unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(WebError, refused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, unreadable)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http)  # type: ignore[arg-type]

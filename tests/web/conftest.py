@@ -63,7 +63,7 @@ def settings(tmp_path: Path) -> Settings:
 def world(settings: Settings, pager: MemoryPager, tracker: MemoryTracker) -> World:
     clock = FakeClock()
     services = make_services(settings, clock=clock, pager=pager, tracker=tracker)
-    return World(services, pager, tracker, clock, Tokens(services.store.engine, clock=clock))
+    return World(services, pager, tracker, clock, services.tokens)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def app_with(tmp_path: Path) -> Iterator[MakeApp]:
         test_client = TestClient(create_app(services, **app), base_url=BASE_URL, client=(client_host, 50000))
         test_client.__enter__()
         entered.append(test_client)
-        return Served(test_client, Tokens(services.store.engine, clock=services.clock))
+        return Served(test_client, services.tokens)
 
     yield build
     for test_client in entered:
