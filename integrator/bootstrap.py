@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from integrator.adapters.dryrun import DryRunPager, DryRunTracker
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
-from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
+from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, StatsReader, SystemClock, Tracker
 from integrator.application.retrying import RetryPolicy
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
@@ -21,6 +21,7 @@ from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
+from integrator.store.stats import SqlStats
 from integrator.store.tokens import SqlTokenStore
 
 
@@ -35,6 +36,7 @@ class Services:
     clock: Clock
     syncer: Syncer
     tokens: Tokens
+    stats: StatsReader
 
 
 def load_settings() -> Settings:
@@ -147,4 +149,5 @@ def build(
     )
     syncer = Syncer(store, dispatcher, clock, resolve_page_on_fix=settings.sync.resolve_page_on_fix)
     tokens = Tokens(SqlTokenStore(engine), clock=clock)
-    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer, tokens)
+    stats = SqlStats(engine)
+    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer, tokens, stats)

@@ -6,7 +6,8 @@ raises `errors.Unavailable` (transient) or `errors.Rejected` (permanent), never 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -146,4 +147,25 @@ class TokenStore(Protocol):
 
     def all(self) -> list[Token]:
         """Every token ever issued, oldest first, revoked ones included."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    """What the store holds, counted: escalations by state, effects by (kind, state), the oldest due."""
+
+    escalations: Mapping[str, int]
+    effects: Mapping[tuple[str, str], int]
+    oldest_due: datetime | None  # when the longest-waiting due effect became due; None when none is
+
+
+class StatsReader(Protocol):
+    """Read-only numbers about the store, for health checks and metrics."""
+
+    def ping(self) -> None:
+        """Return when the database answers; `errors.StoreUnavailable` when it does not."""
+        ...
+
+    def counts(self, *, now: datetime) -> StoreCounts:
+        """The counts as of now (effects due at or before `now` are the ones waiting)."""
         ...

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from integrator import bootstrap
@@ -210,7 +209,7 @@ def sync(
         try:
             for line in run_pass(s).lines():
                 out.print(line)
-        except (IntegratorError, SQLAlchemyError) as exc:
+        except IntegratorError as exc:  # StoreUnavailable included: the next pass may find the database
             err.print(f"[bold red]sync pass failed:[/] {exc}")
         time.sleep(every)
 

@@ -57,7 +57,7 @@ def create_app(
     pages = Pages(
         csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
     )
-    metrics = Metrics(services.store.engine, services.clock)
+    metrics = Metrics(services.stats, services.clock)
 
     def pool() -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=background_workers, thread_name_prefix="integrator-effects")
@@ -89,7 +89,11 @@ def create_app(
     app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.include_router(api.router(services, auth=authenticator, submitter=submitter), prefix="/api/v1")
     app.include_router(form.router(services, auth=authenticator, pages=pages, submitter=submitter))
-    app.include_router(health.router(services, metrics=metrics))
+    app.include_router(
+        health.router(
+            stats=services.stats, registry=services.registry, catalog=services.catalog, metrics=metrics
+        )
+    )
     app.include_router(webhooks.router(services, metrics=metrics))
     app.include_router(status.router(services, auth=authenticator, pages=pages))
     app.include_router(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from integrator.application.sync import run_pass
 from integrator.bootstrap import Services
 from integrator.errors import IntegratorError
@@ -25,7 +23,7 @@ async def run_every(services: Services, seconds: float) -> None:
     while True:
         try:
             summary = await asyncio.to_thread(run_pass, services)
-        except (IntegratorError, SQLAlchemyError) as exc:  # the loop's edge: say it, go on
+        except IntegratorError as exc:  # the loop's edge (StoreUnavailable included): say it, go on
             log.error("sync pass failed: %s", exc)
         else:
             if summary.pending:

@@ -5,29 +5,27 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from integrator.bootstrap import Services
+from integrator.application.ports import StatsReader
+from integrator.domain.ownership import Catalog, Registry
+from integrator.errors import StoreUnavailable
 from integrator.web.metrics import Metrics
 
 
-def readiness(services: Services) -> dict[str, str]:
+def readiness(stats: StatsReader, registry: Registry, catalog: Catalog) -> dict[str, str]:
     """Each check's verdict: "ok" or what is wrong."""
     checks = {}
     try:
-        with services.store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        stats.ping()
         checks["database"] = "ok"
-    except SQLAlchemyError as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
-    rules = len(services.registry.rules)
-    checks["registry"] = "ok" if rules else "no valid rules loaded"
-    checks["catalog"] = "ok" if services.catalog.teams else "no owners loaded"
+    except StoreUnavailable as exc:
+        checks["database"] = f"unreachable: {exc}"
+    checks["registry"] = "ok" if registry.rules else "no valid rules loaded"
+    checks["catalog"] = "ok" if catalog.teams else "no owners loaded"
     return checks
 
 
-def router(services: Services, *, metrics: Metrics) -> APIRouter:
+def router(*, stats: StatsReader, registry: Registry, catalog: Catalog, metrics: Metrics) -> APIRouter:
     routes = APIRouter(tags=["operations"])
 
     @routes.get("/healthz", summary="The process is up")
@@ -40,7 +38,7 @@ def router(services: Services, *, metrics: Metrics) -> APIRouter:
         responses={503: {"description": "Not ready; each failing check says why"}},
     )
     def readyz() -> Response:
-        checks = readiness(services)
+        checks = readiness(stats, registry, catalog)
         ready = all(verdict == "ok" for verdict in checks.values())
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
