@@ -4,70 +4,25 @@ from __future__ import annotations
 
 import os
 import ssl
-from dataclasses import dataclass
-from pathlib import Path
-
-from pydantic import ValidationError
+from collections.abc import Callable
 
 from integrator.adapters.dryrun import DryRunPager, DryRunTracker
+from integrator.application.configuration import load_catalog, load_registry
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
-from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, StatsReader, SystemClock, Tracker
+from integrator.application.ports import ChatPoster, Clock, Mailer, Pager, SystemClock, Tracker
 from integrator.application.retrying import RetryPolicy
+from integrator.application.services import Services
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
-from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
-from integrator.errors import ConfigError
+from integrator.domain.ownership import Catalog
 from integrator.settings import Settings
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
 from integrator.store.stats import SqlStats
 from integrator.store.tokens import SqlTokenStore
 
-
-@dataclass
-class Services:
-    settings: Settings
-    store: Store
-    registry: Registry
-    catalog: Catalog
-    dispatcher: Dispatcher
-    escalator: Escalator
-    clock: Clock
-    syncer: Syncer
-    tokens: Tokens
-    stats: StatsReader
-
-
-def load_settings() -> Settings:
-    """Settings from the environment and .env, or a `ConfigError` naming each bad variable."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            name = "INTEGRATOR_" + "__".join(str(p) for p in error["loc"]).upper()
-            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
-
-
-def read_text(path: Path, setting: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{setting}: cannot read {path} ({exc.strerror})") from exc
-
-
-def load_catalog(settings: Settings) -> Catalog:
-    return Catalog.parse(read_text(settings.catalog, "INTEGRATOR_CATALOG"))
-
-
-def load_registry(path: Path, catalog: Catalog | None = None) -> Registry:
-    text = read_text(path, "INTEGRATOR_REGISTRY")
-    try:
-        return Registry.parse(text, known_owners=catalog.handles if catalog else None)
-    except RegistryTooLarge as exc:
-        raise ConfigError(f"INTEGRATOR_REGISTRY: {path}: {exc}") from exc
+__all__ = ["Services", "build"]  # what the entrypoints take from here
 
 
 def ca_bundle() -> str | bool:
@@ -121,17 +76,27 @@ def build(
     mailer: Mailer | None = None,
     chat: ChatPoster | None = None,
 ) -> Services:
-    """Everything the entrypoints need, wired once; the database is migrated to the newest schema."""
+    """Everything the entrypoints need, wired once; the database is migrated to the newest schema.
+
+    `Services.close()` disposes of the engine and closes the clients built here (not ones handed in).
+    """
     clock = clock or SystemClock()
     catalog = load_catalog(settings)
     registry = load_registry(settings.registry)
     engine = connect(settings.database_url)
+    closers: list[Callable[[], None]] = [engine.dispose]
     migrate(engine)
     store = Store(engine, public_url=settings.public_url)
+    if pager is None:
+        pager = build_pager(settings)
+        closers += _closer(pager)
+    if tracker is None:
+        tracker = build_tracker(settings)
+        closers += _closer(tracker)
     dispatcher = Dispatcher(
         store=store,
-        pager=pager or build_pager(settings),
-        tracker=tracker or build_tracker(settings),
+        pager=pager,
+        tracker=tracker,
         clock=clock,
         retry=retry or RetryPolicy(),
         mailer=mailer or build_mailer(settings),
@@ -150,4 +115,12 @@ def build(
     syncer = Syncer(store, dispatcher, clock, resolve_page_on_fix=settings.sync.resolve_page_on_fix)
     tokens = Tokens(SqlTokenStore(engine), clock=clock)
     stats = SqlStats(engine)
-    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer, tokens, stats)
+    return Services(
+        settings, store, registry, catalog, dispatcher, escalator, clock, syncer, tokens, stats, closers
+    )
+
+
+def _closer(client: object) -> list[Callable[[], None]]:
+    """The client's `close`, when it has one (the SDK sessions do; the dry-run stand-ins do not)."""
+    close = getattr(client, "close", None)
+    return [close] if callable(close) else []

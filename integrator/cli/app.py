@@ -1,30 +1,51 @@
-"""The `integrator` command line: a few lines per command over the services bootstrap builds."""
+"""The `integrator` command line: a few lines per command over the services the entrypoint wires in.
+
+The commands never build anything themselves: `integrator.__main__` hands `run` a `Wiring` (how to
+build the services, how to serve them), and tests may hand ready `Services` in as the context obj.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from integrator import bootstrap
+from integrator.application.configuration import load_catalog, load_registry, load_settings
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
-from integrator.application.sync import run_pass
+from integrator.application.services import Services
 from integrator.application.tokens import Tokens
 from integrator.cli import console
 from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.domain.report import FailureReport
-from integrator.errors import IntegratorError, InvalidReport
+from integrator.errors import ConfigError, IntegratorError, InvalidReport
+from integrator.settings import Settings
 
 OK, ERROR, BAD_INPUT, PENDING = 0, 1, 2, 3
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Serve(Protocol):
+    def __call__(self, settings: Settings, build: Callable[[], Services], *, host: str, port: int) -> None:
+        """Refuse `settings` unfit to serve on `host` before calling `build`; then serve until stopped."""
+        ...
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the entrypoint hands the commands: how to build the services, and how to serve them."""
+
+    build: Callable[[Settings], Services]
+    serve: Serve
 
 
 class _Edge(TyperGroup):
@@ -58,15 +79,26 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable; see 
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]
 
 
-def services(ctx: typer.Context, *, dry_run: bool = False) -> bootstrap.Services:
-    """The services, built on first use (tests may hand ready ones in as the context's obj)."""
+def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
+    """The services, built on first use and closed with the command (tests may hand ready ones in)."""
     root = ctx.find_root()
-    if not isinstance(root.obj, bootstrap.Services):
-        settings = bootstrap.load_settings()
+    if isinstance(root.obj, Services):
+        return root.obj
+    if "services" not in root.meta:
+        settings = load_settings()
         if dry_run:
             settings = settings.model_copy(update={"dry_run": True})
-        root.obj = bootstrap.build(settings)
-    return root.obj
+        built = root.meta["services"] = wiring(ctx).build(settings)
+        root.call_on_close(built.close)
+    found: Services = root.meta["services"]
+    return found
+
+
+def wiring(ctx: typer.Context) -> Wiring:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Wiring):
+        raise ConfigError("run integrator as `integrator` or `python -m integrator`, which wire its commands")
+    return obj
 
 
 def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
@@ -201,13 +233,13 @@ def sync(
     """Run the status sync: due effects, status pull, SLA clocks. Exit 3 while effects stay pending."""
     s = services(ctx)
     if every is None or once:
-        summary = run_pass(s)
+        summary = s.syncer.run_pass()
         for line in summary.lines():
             out.print(line)
         raise typer.Exit(PENDING if summary.pending else OK)
     while True:  # a loop for a process supervisor: a failed pass is reported, the next one comes
         try:
-            for line in run_pass(s).lines():
+            for line in s.syncer.run_pass().lines():
                 out.print(line)
         except IntegratorError as exc:  # StoreUnavailable included: the next pass may find the database
             err.print(f"[bold red]sync pass failed:[/] {exc}")
@@ -222,8 +254,8 @@ def owners(
     as_json: JsonFlag = False,
 ) -> None:
     """Who owns each location, and which registry line decided."""
-    settings = bootstrap.load_settings()
-    rules = bootstrap.load_registry(registry or settings.registry)
+    settings = load_settings()
+    rules = load_registry(registry or settings.registry)
     answers = []
     for location in locations:
         rule = rules.match(location)
@@ -251,10 +283,10 @@ def registry_check(
     registry: Annotated[Path | None, typer.Option(help="Registry file (default: settings).")] = None,
 ) -> None:
     """Validate the registry against the catalog; exit 1 on any error."""
-    settings = bootstrap.load_settings()
-    catalog = bootstrap.load_catalog(settings)
+    settings = load_settings()
+    catalog = load_catalog(settings)
     path = registry or settings.registry
-    parsed = bootstrap.load_registry(path, catalog)
+    parsed = load_registry(path, catalog)
     for e in parsed.errors:
         hint = f" ({e.suggestion})" if e.suggestion else ""
         out.print(f"{path}:{e.line}:{e.column}: {e.kind}: {e.message}{hint}")
@@ -271,17 +303,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web form, the JSON API, health and metrics; run the sync pass in the process."""
-    import uvicorn
-
-    from integrator.web.app import check_serving, create_app
-
-    root = ctx.find_root()
-    settings = root.obj.settings if isinstance(root.obj, bootstrap.Services) else bootstrap.load_settings()
-    check_serving(settings, host)  # before anything is built or bound
-    s = services(ctx)
-    web = create_app(s, host=host, sync_every=s.settings.sync.interval_seconds)
-    # The peer address must stay the real one: trusted-proxy sign-in checks it.
-    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False, ws="none")
+    wiring(ctx).serve(load_settings(), lambda: services(ctx), host=host, port=port)
 
 
 def tokens(ctx: typer.Context) -> Tokens:
@@ -329,5 +351,6 @@ def token_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         out.print(f"{t.name}  created {t.created_at:%Y-%m-%d %H:%M} UTC  {state}")
 
 
-def main() -> None:
-    app(prog_name="integrator")
+def run(wired: Wiring) -> None:
+    """Run the command line on the process's arguments, its commands wired by the entrypoint."""
+    app(prog_name="integrator", obj=wired)

@@ -14,8 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from integrator.application.services import Services
 from integrator.application.submit import Submitter
-from integrator.bootstrap import Services
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.web import auth, openapi, problems
@@ -74,7 +74,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background = submitter.background = pool()  # each start has its own pool; its stop drains it
-        scheduler = asyncio.create_task(run_every(services, sync_every)) if sync_every else None
+        scheduler = asyncio.create_task(run_every(services.syncer, sync_every)) if sync_every else None
         if scheduler is not None:
             scheduler.add_done_callback(report_stop)
         try:

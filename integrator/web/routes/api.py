@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
 from integrator.application.preview import preview_dict, preview_owner
+from integrator.application.services import Services
 from integrator.application.submit import Submitter
-from integrator.bootstrap import Services
 from integrator.domain.escalation import State
 from integrator.errors import InvalidReport, field_messages
 from integrator.web.auth import Authenticator

@@ -16,9 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from integrator.application.services import Services
 from integrator.application.submit import Submitter
 from integrator.application.updates import CustomerUpdate, next_update_number, send_customer_update
-from integrator.bootstrap import Services
 from integrator.domain.escalation import EffectKind, Escalation
 from integrator.errors import InvalidReport
 from integrator.messages import notify

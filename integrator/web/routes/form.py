@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from integrator.application.preview import Preview, preview_owner
+from integrator.application.services import Services
 from integrator.application.submit import Submitter
-from integrator.bootstrap import Services
 from integrator.domain.escalation import Effect, EffectState, State
 from integrator.errors import InvalidReport
 from integrator.web import reportform

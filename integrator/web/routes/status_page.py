@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from integrator.application.services import Services
 from integrator.application.updates import promises, revoke_status_page, share_status_page
-from integrator.bootstrap import Services
 from integrator.domain.escalation import Escalation, State, status_page_url
 from integrator.messages import notify
 from integrator.web.auth import Authenticator

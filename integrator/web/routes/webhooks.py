@@ -16,7 +16,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
 
-from integrator.bootstrap import Services
+from integrator.application.services import Services
 from integrator.domain.escalation import Escalation
 from integrator.web import signatures as webhooks
 from integrator.web.metrics import Metrics
