@@ -15,8 +15,12 @@ from integrator.domain.ownership import Catalog, Registry
 from integrator.settings import Settings
 
 if TYPE_CHECKING:
-    # The concrete store until the application declares its port (`ports.EscalationStore`).
-    from integrator.store.escalations import Store
+    # The concrete store stands in for the port (`ports.EscalationStore`) until the application has it;
+    # the web layer names it by this alias only.
+    from integrator.store.escalations import Store as EscalationStore
+
+
+__all__ = ["EscalationStore", "Services"]
 
 
 @dataclass
@@ -24,7 +28,7 @@ class Services:
     """Everything a command or the web app may use; `close()` releases what bootstrap opened."""
 
     settings: Settings
-    store: Store
+    store: EscalationStore
     registry: Registry
     catalog: Catalog
     dispatcher: Dispatcher
