@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from integrator import bootstrap
-from integrator.cli import app
+from integrator.cli.app import run
+from integrator.cli.wiring import Wiring
 from integrator.web.server import serve
 
 
-def wiring() -> app.Wiring:
-    return app.Wiring(build=bootstrap.build, serve=serve)
+def wiring() -> Wiring:
+    return Wiring(build=bootstrap.build, serve=serve)
 
 
 def main() -> None:
-    app.run(wiring())
+    run(wiring())
 
 
 if __name__ == "__main__":

@@ -1,51 +1,29 @@
 """The `integrator` command line: a few lines per command over the services the entrypoint wires in.
 
 The commands never build anything themselves: `integrator.__main__` hands `run` a `Wiring` (how to
-build the services, how to serve them), and tests may hand ready `Services` in as the context obj.
+build the services, how to serve them; see `cli.wiring`), and tests may hand ready `Services` in as
+the context obj. Token and registry commands live in `cli.tokens` and `cli.registry`.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
-from integrator.application.configuration import load_catalog, load_registry, load_settings
+from integrator.application.configuration import load_settings
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
-from integrator.application.services import Services
-from integrator.application.tokens import Tokens
-from integrator.cli import console
+from integrator.cli import console, registry, tokens
+from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
+from integrator.cli.wiring import Wiring, services, wiring
 from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.domain.report import FailureReport
-from integrator.errors import ConfigError, IntegratorError, InvalidReport
-from integrator.settings import Settings
-
-OK, ERROR, BAD_INPUT, PENDING = 0, 1, 2, 3
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class Serve(Protocol):
-    def __call__(self, settings: Settings, build: Callable[[], Services], *, host: str, port: int) -> None:
-        """Refuse `settings` unfit to serve on `host` before calling `build`; then serve until stopped."""
-        ...
-
-
-@dataclass(frozen=True)
-class Wiring:
-    """What the entrypoint hands the commands: how to build the services, and how to serve them."""
-
-    build: Callable[[Settings], Services]
-    serve: Serve
+from integrator.errors import IntegratorError, InvalidReport
 
 
 class _Edge(TyperGroup):
@@ -70,35 +48,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Report a failed proof-of-concept once: page the owner, file the P1, start the 48-hour clock.",
 )
-registry_app = typer.Typer(no_args_is_help=True, help="The ownership registry (CODEOWNERS) and catalog.")
-app.add_typer(registry_app, name="registry")
-token_app = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), revoke, list.")
-app.add_typer(token_app, name="token")
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable; see the README).")]
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]
-
-
-def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
-    """The services, built on first use and closed with the command (tests may hand ready ones in)."""
-    root = ctx.find_root()
-    if isinstance(root.obj, Services):
-        return root.obj
-    if "services" not in root.meta:
-        settings = load_settings()
-        if dry_run:
-            settings = settings.model_copy(update={"dry_run": True})
-        built = root.meta["services"] = wiring(ctx).build(settings)
-        root.call_on_close(built.close)
-    found: Services = root.meta["services"]
-    return found
-
-
-def wiring(ctx: typer.Context) -> Wiring:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, Wiring):
-        raise ConfigError("run integrator as `integrator` or `python -m integrator`, which wire its commands")
-    return obj
 
 
 def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
@@ -246,57 +196,6 @@ def sync(
         time.sleep(every)
 
 
-@app.command()
-def owners(
-    ctx: typer.Context,
-    locations: Annotated[list[str], typer.Argument(metavar="LOCATION...")],
-    registry: Annotated[Path | None, typer.Option(help="Registry file (default: settings).")] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Who owns each location, and which registry line decided."""
-    settings = load_settings()
-    rules = load_registry(registry or settings.registry)
-    answers = []
-    for location in locations:
-        rule = rules.match(location)
-        team = next((o for o in rule.owners if o.startswith("@")), None) if rule else None
-        answers.append((location, rule, team))
-    if as_json:
-        out.print_json(
-            data=[
-                {
-                    "location": location,
-                    "owners": list(rule.owners) if rule else [],
-                    "line": rule.line if rule else None,
-                    "pattern": rule.pattern if rule else None,
-                    "team": team,
-                }
-                for location, rule, team in answers
-            ]
-        )
-        return
-    console.show_owners(out, answers)
-
-
-@registry_app.command("check")
-def registry_check(
-    registry: Annotated[Path | None, typer.Option(help="Registry file (default: settings).")] = None,
-) -> None:
-    """Validate the registry against the catalog; exit 1 on any error."""
-    settings = load_settings()
-    catalog = load_catalog(settings)
-    path = registry or settings.registry
-    parsed = load_registry(path, catalog)
-    for e in parsed.errors:
-        hint = f" ({e.suggestion})" if e.suggestion else ""
-        out.print(f"{path}:{e.line}:{e.column}: {e.kind}: {e.message}{hint}")
-    if parsed.errors:
-        out.print(f"{len(parsed.errors)} error(s) in {path}; those lines are skipped when matching.")
-        raise typer.Exit(ERROR)
-    out.print(f"{path}: {len(parsed.rules)} rules, all owners known to {settings.catalog}.")
-
-
-@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind (auth mode none: loopback only).")] = "127.0.0.1",
@@ -306,49 +205,10 @@ def serve(
     wiring(ctx).serve(load_settings(), lambda: services(ctx), host=host, port=port)
 
 
-def tokens(ctx: typer.Context) -> Tokens:
-    return services(ctx).tokens
-
-
-@token_app.command("create")
-def token_create(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="Who or what uses it, e.g. ci or priya@acme.example.")],
-) -> None:
-    """Create an API token and print it alone on stdout, once; only its SHA-256 hash is stored."""
-    plaintext = tokens(ctx).create(name)
-    typer.echo(plaintext)
-    err.print(f"Token {name!r} created. Keep it now: it is not shown again.")
-
-
-@token_app.command("revoke")
-def token_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
-    """Revoke the live token named NAME; API calls and web sessions using it stop at once."""
-    tokens(ctx).revoke(name)
-    out.print(f"Revoked token {name!r}.")
-
-
-@token_app.command("list")
-def token_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every token issued: name, created, revoked (the tokens themselves are not stored)."""
-    found = tokens(ctx).list()
-    if as_json:
-        out.print_json(
-            data=[
-                {
-                    "name": t.name,
-                    "created_at": t.created_at.isoformat(),
-                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-                }
-                for t in found
-            ]
-        )
-        return
-    if not found:
-        out.print("No tokens. Create one with `integrator token create --name NAME`.")
-    for t in found:
-        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M} UTC" if t.revoked_at else "live"
-        out.print(f"{t.name}  created {t.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+app.command()(registry.owners)
+app.add_typer(registry.app, name="registry")
+app.command()(serve)  # registered here, after owners, as before the split
+app.add_typer(tokens.app, name="token")
 
 
 def run(wired: Wiring) -> None:
