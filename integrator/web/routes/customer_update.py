@@ -25,6 +25,7 @@ from integrator.errors import InvalidReport
 from integrator.web.auth import Authenticator, Principal
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
+from integrator.web.security import form_text
 from integrator.web.views import escalation_page
 
 if TYPE_CHECKING:
@@ -103,8 +104,8 @@ def router(
     async def send(request: Request, escalation_id: str) -> Response:
         principal = await asyncio.to_thread(auth.web, request)
         form = await request.form(max_files=0, max_fields=20)
-        auth.csrf.check(request, _text(form.get(auth.csrf.field)))
-        values = {name: _text(form.get(name)) or "" for name in FIELDS}
+        auth.csrf.check_form(request, form)
+        values = {name: form_text(form, name) or "" for name in FIELDS}
         escalation = await asyncio.to_thread(store.get, escalation_id)
         try:
             sent = await asyncio.to_thread(updates.owe, escalation, values, principal)
@@ -126,7 +127,3 @@ def _number(value: str) -> int:
     if number < 1:
         raise InvalidReport({"number": "is missing; reload the page and write the update again"})
     return number
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

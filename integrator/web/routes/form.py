@@ -83,7 +83,7 @@ def _submit(
     async def submit(request: Request) -> Response:
         principal = await asyncio.to_thread(auth.web, request)
         form = await request.form(max_files=0, max_fields=100)
-        auth.csrf.check(request, _text(form.get(auth.csrf.field)))
+        auth.csrf.check_form(request, form)
         values = reportform.values_from(form)
         if form.get("action") == "preview":
             preview = preview_owner(
@@ -120,7 +120,3 @@ def _escalation_page(
         principal = auth.web(request)
         context = escalation_page(store.get(escalation_id), public_url=public_url)
         return pages.render(request, "escalation.html", context, user=principal.name)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

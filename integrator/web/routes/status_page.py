@@ -71,8 +71,7 @@ def _share_and_revoke(routes: APIRouter, store: EscalationStore, clock: Clock, a
     async def change(request: Request, escalation_id: str, *, share: bool) -> Response:
         principal = await asyncio.to_thread(auth.web, request)
         form = await request.form(max_files=0, max_fields=10)
-        csrf = form.get(auth.csrf.field)
-        auth.csrf.check(request, csrf if isinstance(csrf, str) else None)
+        auth.csrf.check_form(request, form)
         escalation = await asyncio.to_thread(store.get, escalation_id)
         action = share_status_page if share else revoke_status_page
         await asyncio.to_thread(action, store, escalation, by=principal.name, now=clock.now())
