@@ -23,6 +23,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check integrator tests scripts
 	$(BIN)/ruff format --check integrator tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest

@@ -1,5 +1,20 @@
-"""`python -m integrator`."""
+"""The entrypoint (`integrator`, `python -m integrator`): wires bootstrap and the web server into the CLI."""
 
-from integrator.cli.app import main
+from __future__ import annotations
 
-main()
+from integrator import bootstrap
+from integrator.cli.app import run
+from integrator.cli.wiring import Wiring
+from integrator.web.server import serve
+
+
+def wiring() -> Wiring:
+    return Wiring(build=bootstrap.build, serve=serve, doctor=bootstrap.run_doctor)
+
+
+def main() -> None:
+    run(wiring())
+
+
+if __name__ == "__main__":
+    main()

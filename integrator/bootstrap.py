@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from functools import partial
 
-from pydantic import ValidationError
-
-from integrator import logs
 from integrator.adapters.dryrun import DryRunChatPoster, DryRunMailer, DryRunPager, DryRunTracker
+from integrator.application.configuration import load_catalog, load_registry
 from integrator.application.dispatch import Dispatcher
 from integrator.application.doctor import Checkup, Unconfigured, examine
 from integrator.application.escalate import Escalator
@@ -24,74 +21,24 @@ from integrator.application.ports import (
     EscalationStore,
     Mailer,
     Pager,
+    StatsReader,
     SystemClock,
+    TokenStore,
     Tracker,
     WiringCheck,
 )
 from integrator.application.retrying import RetryPolicy
+from integrator.application.services import Services
 from integrator.application.sync import Syncer
-from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
-from integrator.errors import ConfigError
+from integrator.application.tokens import Tokens
 from integrator.settings import Settings
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
+from integrator.store.memory import MemoryStore, MemoryTokenStore
+from integrator.store.stats import SqlStats
+from integrator.store.tokens import SqlTokenStore
 
-
-@dataclass
-class Services:
-    settings: Settings
-    store: EscalationStore
-    registry: Registry
-    catalog: Catalog
-    dispatcher: Dispatcher
-    escalator: Escalator
-    clock: Clock
-    syncer: Syncer
-
-
-def load_settings() -> Settings:
-    """Settings from the environment and .env, or a `ConfigError` naming each bad variable."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            name = "INTEGRATOR_" + "__".join(str(p) for p in error["loc"]).upper()
-            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
-
-
-def configure_logging(level: int = logging.WARNING) -> None:
-    """The process's log lines (`INTEGRATOR_LOG_FORMAT`) from `level` up, every configured secret masked.
-
-    A command's own output says what it did, so it logs warnings only; `serve` logs from INFO.
-    Settings that do not load give text lines: the command itself then reports what is wrong.
-    """
-    try:
-        settings = Settings()
-    except ValidationError:
-        logs.configure("text", level=level)
-        return
-    logs.configure(settings.log_format, secrets=logs.secret_values(settings), level=level)
-
-
-def read_text(path: Path, setting: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{setting}: cannot read {path} ({exc.strerror})") from exc
-
-
-def load_catalog(settings: Settings) -> Catalog:
-    return Catalog.parse(read_text(settings.catalog, "INTEGRATOR_CATALOG"))
-
-
-def load_registry(path: Path, catalog: Catalog | None = None) -> Registry:
-    text = read_text(path, "INTEGRATOR_REGISTRY")
-    try:
-        return Registry.parse(text, known_owners=catalog.handles if catalog else None)
-    except RegistryTooLarge as exc:
-        raise ConfigError(f"INTEGRATOR_REGISTRY: {path}: {exc}") from exc
+__all__ = ["Services", "build"]  # what the entrypoints take from here
 
 
 def ca_bundle() -> str | bool:
@@ -99,11 +46,28 @@ def ca_bundle() -> str | bool:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or True
 
 
-def build_store(settings: Settings) -> Store:
-    """The SQL store at `INTEGRATOR_DATABASE_URL`, migrated to the newest schema."""
+@dataclass
+class Storage:
+    """Where everything is kept: escalations, tokens, the counts, and what to close at the end."""
+
+    store: EscalationStore
+    tokens: TokenStore
+    stats: StatsReader
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def build_storage(settings: Settings) -> Storage:
+    """The database at `INTEGRATOR_DATABASE_URL`, migrated to the newest schema."""
     engine = connect(settings.database_url)
     migrate(engine)
-    return Store(engine, public_url=settings.public_url)
+    store = Store(engine, public_url=settings.public_url)
+    return Storage(store, SqlTokenStore(engine), SqlStats(engine), [engine.dispose])
+
+
+def memory_storage(settings: Settings, store: MemoryStore | None = None) -> Storage:
+    """Everything in this process's memory (tests, one-off runs); nothing survives it."""
+    store = store or MemoryStore(public_url=settings.public_url)
+    return Storage(store, MemoryTokenStore(), store)
 
 
 def runs_dry(settings: Settings, *, pager: Pager | None = None, tracker: Tracker | None = None) -> bool:
@@ -164,19 +128,25 @@ def build(
     tracker: Tracker | None = None,
     mailer: Mailer | None = None,
     chat: ChatPoster | None = None,
-    store: EscalationStore | None = None,
+    storage: Storage | None = None,
 ) -> Services:
     """Everything the entrypoints need, wired once; the database is migrated to the newest schema.
 
-    Ports handed in (tests) are used as they are; a store handed in replaces the database.
+    Ports handed in (tests) are used as they are, and `Services.close()` leaves them open; a
+    storage handed in replaces the database.
     """
     clock = clock or SystemClock()
     catalog = load_catalog(settings)
     registry = load_registry(settings.registry)
-    store = store or build_store(settings)
+    storage = storage or build_storage(settings)
+    store, closers = storage.store, list(storage.closers)
     dry = runs_dry(settings, pager=pager, tracker=tracker)
-    pager = pager or build_pager(settings, dry=dry)
-    tracker = tracker or build_tracker(settings, dry=dry)
+    if pager is None:
+        pager = build_pager(settings, dry=dry)
+        closers += _closer(pager)
+    if tracker is None:
+        tracker = build_tracker(settings, dry=dry)
+        closers += _closer(tracker)
     handlers = Handlers(
         pager=pager,
         tracker=tracker,
@@ -206,7 +176,27 @@ def build(
         clock,
         resolve_page_on_fix=settings.sync.resolve_page_on_fix,
     )
-    return Services(settings, store, registry, catalog, dispatcher, escalator, clock, syncer)
+    tokens = Tokens(storage.tokens, clock=clock)
+    return Services(
+        settings,
+        store,
+        registry,
+        catalog,
+        dispatcher,
+        escalator,
+        clock,
+        syncer,
+        tokens,
+        storage.stats,
+        closers,
+        doctor=partial(run_doctor, settings),
+    )
+
+
+def _closer(client: object) -> list[Callable[[], None]]:
+    """The client's `close`, when it has one (the SDK sessions do; the dry-run stand-ins do not)."""
+    close = getattr(client, "close", None)
+    return [close] if callable(close) else []
 
 
 def run_doctor(settings: Settings) -> Checkup:

@@ -116,3 +116,21 @@ def _password(url: str) -> str | None:
         return urlsplit(url).password
     except ValueError:
         return None
+
+
+def configure_process(level: int = logging.WARNING) -> None:
+    """The process's log lines (`INTEGRATOR_LOG_FORMAT`) from `level` up, every configured secret masked.
+
+    A command's own output says what it did, so it logs warnings only; `serve` logs from INFO.
+    Settings that do not load give text lines: the command itself then reports what is wrong.
+    """
+    from pydantic import ValidationError
+
+    from integrator.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError:
+        configure("text", level=level)
+        return
+    configure(settings.log_format, secrets=secret_values(settings), level=level)

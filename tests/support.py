@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from integrator import bootstrap
-from integrator.application.ports import EscalationStore
+from integrator.application.ports import Pager, Tracker
 from integrator.application.retrying import RetryPolicy
 from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Page, Ticket
 from integrator.errors import IntegrationError, Rejected
@@ -234,10 +234,10 @@ def make_services(
     settings: Settings,
     *,
     clock: FakeClock | None = None,
-    pager: Any = None,
-    tracker: Any = None,
+    pager: Pager | None = None,
+    tracker: Tracker | None = None,
     retry: RetryPolicy | None = None,
-    store: EscalationStore | None = None,
+    storage: bootstrap.Storage | None = None,
 ) -> bootstrap.Services:
     return bootstrap.build(
         settings,
@@ -245,7 +245,7 @@ def make_services(
         retry=retry or RetryPolicy.none(),
         pager=pager,
         tracker=tracker,
-        store=store,
+        storage=storage,
     )
 
 
@@ -256,16 +256,16 @@ def memory_services(
     directory: Path,
     *,
     clock: FakeClock | None = None,
-    pager: Any = None,
-    tracker: Any = None,
+    pager: Pager | None = None,
+    tracker: Tracker | None = None,
     store: MemoryStore | None = None,
     registry: str = REGISTRY,
     catalog: str = CATALOG,
 ) -> bootstrap.Services:
     """Services over the in-memory store: no database is opened (its URL names none that answers)."""
     settings = write_config(directory, registry=registry, catalog=catalog, database_url=NO_DATABASE)
-    store = store or MemoryStore(public_url=settings.public_url)
-    return make_services(settings, clock=clock, pager=pager, tracker=tracker, store=store)
+    storage = bootstrap.memory_storage(settings, store)
+    return make_services(settings, clock=clock, pager=pager, tracker=tracker, storage=storage)
 
 
 def report_data(**failure: Any) -> dict[str, Any]:

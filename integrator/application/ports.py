@@ -30,6 +30,7 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.owner import Team
 from integrator.domain.status import Watch
+from integrator.domain.tokens import Token
 
 
 class Clock(Protocol):
@@ -258,4 +259,49 @@ class WiringCheck(Protocol):
 
     def check_team(self, team: Team) -> list[Finding]:
         """What one catalog owner needs from the system, under the subject `team.handle`."""
+        ...
+
+
+class TokenStore(Protocol):
+    """Where API tokens are kept: by name and SHA-256 hash, never the token itself."""
+
+    def add(self, name: str, digest: str, *, at: datetime) -> bool:
+        """Keep a new live token; False (nothing kept) when a live token already has the name."""
+        ...
+
+    def find(self, digest: str) -> Token | None:
+        """The live token with this hash, if any."""
+        ...
+
+    def live(self, token_id: int) -> Token | None:
+        """The token with this id while it is not revoked."""
+        ...
+
+    def revoke(self, name: str, *, at: datetime) -> Token | None:
+        """Revoke the live token named `name`; None when there is none."""
+        ...
+
+    def all(self) -> list[Token]:
+        """Every token ever issued, oldest first, revoked ones included."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    """What the store holds, counted: escalations by state, effects by (kind, state), the oldest due."""
+
+    escalations: Mapping[str, int]
+    effects: Mapping[tuple[str, str], int]
+    oldest_due: datetime | None  # when the longest-waiting due effect became due; None when none is
+
+
+class StatsReader(Protocol):
+    """Read-only numbers about the store, for health checks and metrics."""
+
+    def ping(self) -> None:
+        """Return when the database answers; `errors.StoreUnavailable` when it does not."""
+        ...
+
+    def counts(self, *, now: datetime) -> StoreCounts:
+        """The counts as of now (effects due at or before `now` are the ones waiting)."""
         ...

@@ -1,32 +1,31 @@
-"""The `integrator` command line: a few lines per command over the services bootstrap builds."""
+"""The `integrator` command line: a few lines per command over the services the entrypoint wires in.
+
+The commands never build anything themselves: `integrator.__main__` hands `run` a `Wiring` (how to
+build the services, how to serve them; see `cli.wiring`), and tests may hand ready `Services` in as
+the context obj. Token and registry commands live in `cli.tokens` and `cli.registry`.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from integrator import bootstrap
+from integrator import logs
+from integrator.application.configuration import load_settings
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
-from integrator.application.tokens import Tokens
-from integrator.cli import console, version
+from integrator.cli import console, registry, tokens, version
 from integrator.cli.doctor import doctor
+from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
+from integrator.cli.wiring import Wiring, services, wiring
 from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.domain.report import FailureReport
 from integrator.errors import IntegratorError, InvalidReport
-
-OK, ERROR, BAD_INPUT, PENDING = 0, 1, 2, 3
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _Edge(TyperGroup):
@@ -51,26 +50,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Report a failed proof-of-concept once: page the owner, file the P1, start the 48-hour clock.",
 )
-registry_app = typer.Typer(no_args_is_help=True, help="The ownership registry (CODEOWNERS) and catalog.")
-app.add_typer(registry_app, name="registry")
-token_app = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), revoke, list.")
-app.add_typer(token_app, name="token")
-app.command()(doctor)
-app.callback()(version.options)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (stable; see the README).")]
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]
-
-
-def services(ctx: typer.Context, *, dry_run: bool = False) -> bootstrap.Services:
-    """The services, built on first use (tests may hand ready ones in as the context's obj)."""
-    root = ctx.find_root()
-    if not isinstance(root.obj, bootstrap.Services):
-        settings = bootstrap.load_settings()
-        if dry_run:
-            settings = settings.model_copy(update={"dry_run": True})
-        root.obj = bootstrap.build(settings)
-    return root.obj
 
 
 def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
@@ -211,130 +191,29 @@ def sync(
         try:
             for line in s.syncer.run_pass().lines():
                 out.print(line)
-        except (IntegratorError, SQLAlchemyError) as exc:
+        except IntegratorError as exc:  # StoreUnavailable included: the next pass may find the database
             err.print(f"[bold red]sync pass failed:[/] {exc}")
         time.sleep(every)
 
 
-@app.command()
-def owners(
-    ctx: typer.Context,
-    locations: Annotated[list[str], typer.Argument(metavar="LOCATION...")],
-    registry: Annotated[Path | None, typer.Option(help="Registry file (default: settings).")] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Who owns each location, and which registry line decided."""
-    settings = bootstrap.load_settings()
-    rules = bootstrap.load_registry(registry or settings.registry)
-    answers = []
-    for location in locations:
-        rule = rules.match(location)
-        team = next((o for o in rule.owners if o.startswith("@")), None) if rule else None
-        answers.append((location, rule, team))
-    if as_json:
-        out.print_json(
-            data=[
-                {
-                    "location": location,
-                    "owners": list(rule.owners) if rule else [],
-                    "line": rule.line if rule else None,
-                    "pattern": rule.pattern if rule else None,
-                    "team": team,
-                }
-                for location, rule, team in answers
-            ]
-        )
-        return
-    console.show_owners(out, answers)
-
-
-@registry_app.command("check")
-def registry_check(
-    registry: Annotated[Path | None, typer.Option(help="Registry file (default: settings).")] = None,
-) -> None:
-    """Validate the registry against the catalog; exit 1 on any error."""
-    settings = bootstrap.load_settings()
-    catalog = bootstrap.load_catalog(settings)
-    path = registry or settings.registry
-    parsed = bootstrap.load_registry(path, catalog)
-    for e in parsed.errors:
-        hint = f" ({e.suggestion})" if e.suggestion else ""
-        out.print(f"{path}:{e.line}:{e.column}: {e.kind}: {e.message}{hint}")
-    if parsed.errors:
-        out.print(f"{len(parsed.errors)} error(s) in {path}; those lines are skipped when matching.")
-        raise typer.Exit(ERROR)
-    out.print(f"{path}: {len(parsed.rules)} rules, all owners known to {settings.catalog}.")
-
-
-@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind (auth mode none: loopback only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web form, the JSON API, health and metrics; run the sync pass in the process."""
-    import uvicorn
-
-    from integrator.web.app import check_serving, create_app
-
-    root = ctx.find_root()
-    settings = root.obj.settings if isinstance(root.obj, bootstrap.Services) else bootstrap.load_settings()
-    check_serving(settings, host)  # before anything is built or bound
-    bootstrap.configure_logging(logging.INFO)  # every request and effect
-    s = services(ctx)
-    web = create_app(s, host=host, sync_every=s.settings.sync.interval_seconds)
-    # The peer address must stay the real one: trusted-proxy sign-in checks it.
-    uvicorn.run(  # log_config=None: uvicorn's lines go through integrator's format (logs.py)
-        web, host=host, port=port, proxy_headers=False, server_header=False, ws="none", log_config=None
-    )
+    wiring(ctx).serve(load_settings(), lambda: services(ctx), host=host, port=port)
 
 
-def tokens(ctx: typer.Context) -> Tokens:
-    s = services(ctx)
-    return Tokens(s.store.engine, clock=s.clock)  # type: ignore[attr-defined]  # the SQL store's engine, until tokens and stats have ports
+app.command()(registry.owners)
+app.add_typer(registry.app, name="registry")
+app.command()(serve)  # registered here, after owners, as before the split
+app.add_typer(tokens.app, name="token")
+app.command()(doctor)
+app.callback()(version.options)
 
 
-@token_app.command("create")
-def token_create(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="Who or what uses it, e.g. ci or priya@acme.example.")],
-) -> None:
-    """Create an API token and print it alone on stdout, once; only its SHA-256 hash is stored."""
-    plaintext = tokens(ctx).create(name)
-    typer.echo(plaintext)
-    err.print(f"Token {name!r} created. Keep it now: it is not shown again.")
-
-
-@token_app.command("revoke")
-def token_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
-    """Revoke the live token named NAME; API calls and web sessions using it stop at once."""
-    tokens(ctx).revoke(name)
-    out.print(f"Revoked token {name!r}.")
-
-
-@token_app.command("list")
-def token_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every token issued: name, created, revoked (the tokens themselves are not stored)."""
-    found = tokens(ctx).list()
-    if as_json:
-        out.print_json(
-            data=[
-                {
-                    "name": t.name,
-                    "created_at": t.created_at.isoformat(),
-                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-                }
-                for t in found
-            ]
-        )
-        return
-    if not found:
-        out.print("No tokens. Create one with `integrator token create --name NAME`.")
-    for t in found:
-        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M} UTC" if t.revoked_at else "live"
-        out.print(f"{t.name}  created {t.created_at:%Y-%m-%d %H:%M} UTC  {state}")
-
-
-def main() -> None:
-    bootstrap.configure_logging()
-    app(prog_name="integrator")
+def run(wired: Wiring) -> None:
+    """Run the command line on the process's arguments, its commands wired by the entrypoint."""
+    logs.configure_process()
+    app(prog_name="integrator", obj=wired)

@@ -9,18 +9,20 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from integrator import bootstrap
+from integrator.application.configuration import load_settings
 from integrator.application.doctor import Checkup
+from integrator.cli.wiring import wiring
 from integrator.domain.checkup import Outcome
 
 STYLE = {Outcome.OK: "green", Outcome.PROBLEM: "bold red", Outcome.NOT_CHECKED: "yellow"}
 
 
 def doctor(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")] = False,
 ) -> None:
     """Check the wiring against the real APIs, reading only; exit 0 when every check passes, 1 otherwise."""
-    checkup = bootstrap.run_doctor(bootstrap.load_settings())
+    checkup = wiring(ctx).doctor(load_settings())
     out = Console(highlight=False, soft_wrap=True)
     if as_json:
         out.print_json(json.dumps(checkup.as_dict()))

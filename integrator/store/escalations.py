@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from integrator.application.ports import Attempt
 from integrator.domain.escalation import (
@@ -32,21 +31,9 @@ from integrator.domain.escalation import (
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
 from integrator.domain.status import MILESTONE, Watch
-from integrator.errors import AlreadyRecorded, NotFound, StoreUnavailable
+from integrator.errors import AlreadyRecorded, NotFound
+from integrator.store.errors import translated
 from integrator.store.tables import deliveries, effects, escalations, events, leases
-
-
-@contextmanager
-def _translated(transaction: AbstractContextManager[Connection]) -> Iterator[Connection]:
-    """The database's errors in our words: a broken constraint is `AlreadyRecorded`, the rest
-    (connection lost, timeout, lock) `StoreUnavailable`."""
-    try:
-        with transaction as conn:
-            yield conn
-    except IntegrityError as exc:
-        raise AlreadyRecorded(str(exc.orig)) from exc
-    except DBAPIError as exc:
-        raise StoreUnavailable(f"the database did not answer: {exc.orig}") from exc
 
 
 class Store:
@@ -67,7 +54,7 @@ class Store:
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with the effects it owes; (the first one, False) on a repeated key."""
         try:
-            with _translated(self.engine.begin()) as conn:
+            with translated(), self.engine.begin() as conn:
                 conn.execute(insert(escalations).values(_escalation_row(escalation)))
                 _insert_effects(conn, escalation.id, owed, now=escalation.created_at)
                 _insert_events(conn, escalation.id, [event])
@@ -94,7 +81,7 @@ class Store:
         Effects it owes already ((kind, target) seen before) are skipped: each is owed once, ever.
         Returns the effects that were new.
         """
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             have = {
                 (r.kind, r.target)
                 for r in conn.execute(
@@ -126,7 +113,7 @@ class Store:
             or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
             or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
         )
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # Rows another worker holds are about to be taken: skip them, don't wait.
                 locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
@@ -149,7 +136,7 @@ class Store:
             effects.c.attempts == bindparam("attempt"),
             effects.c.state == EffectState.PENDING.value,
         )
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             conn.execute(
                 update(effects).where(*mine).values(lease_until=until),
                 [{"effect_id": i, "attempt": n} for i, n in held.items()],
@@ -157,7 +144,7 @@ class Store:
 
     def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             for a in attempts:
                 values: dict[str, Any] = {
                     "state": a.state.value,
@@ -179,7 +166,7 @@ class Store:
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         """Hold the named lease until `until`; False while another holder's lease runs."""
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             exists = select(leases.c.name).where(leases.c.name == name)
             if conn.dialect.name == "postgresql":
                 exists = exists.with_for_update(skip_locked=True)
@@ -206,7 +193,7 @@ class Store:
             return taken.rowcount == 1
 
     def release_lease(self, name: str, *, holder: str) -> None:
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             conn.execute(
                 update(leases)
                 .where(leases.c.name == name, leases.c.holder == holder)
@@ -216,7 +203,7 @@ class Store:
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
         """Remember a webhook delivery; False when it was seen before (a redelivery)."""
         try:
-            with _translated(self.engine.begin()) as conn:
+            with translated(), self.engine.begin() as conn:
                 conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
         except AlreadyRecorded:
             return False
@@ -224,7 +211,7 @@ class Store:
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
         """Set (or, with None, revoke) the customer status page's token."""
-        with _translated(self.engine.begin()) as conn:
+        with translated(), self.engine.begin() as conn:
             conn.execute(
                 update(escalations)
                 .where(escalations.c.id == escalation_id)
@@ -275,7 +262,7 @@ class Store:
             .join(escalations, escalations.c.id == events.c.escalation_id)
             .where(is_open, events.c.kind.like(f"{MILESTONE}%"))
         )
-        with _translated(self.engine.connect()) as conn:
+        with translated(), self.engine.connect() as conn:
             raised: dict[str, set[str]] = {}
             for escalation_id, kind in conn.execute(milestones):
                 raised.setdefault(escalation_id, set()).add(kind)
@@ -301,7 +288,7 @@ class Store:
             )
             .order_by(effects.c.id)
         )
-        with _translated(self.engine.connect()) as conn:
+        with translated(), self.engine.connect() as conn:
             return [(r.escalation_id, r.id) for r in conn.execute(query)]
 
     def pending_effects(self) -> builtins.list[tuple[str, Effect]]:
@@ -311,7 +298,7 @@ class Store:
             .where(effects.c.state == EffectState.PENDING.value)
             .order_by(effects.c.next_attempt_at.asc().nulls_last(), effects.c.id)
         )
-        with _translated(self.engine.connect()) as conn:
+        with translated(), self.engine.connect() as conn:
             return [(r.escalation_id, _effect(r)) for r in conn.execute(query)]
 
     def _load(self, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
@@ -326,7 +313,7 @@ class Store:
         )
         if where is not None:
             query = query.where(where)
-        with _translated(self.engine.connect()) as conn:
+        with translated(), self.engine.connect() as conn:
             ids = list(conn.execute(query).scalars())
             effect_rows = conn.execute(
                 select(effects).where(effects.c.escalation_id.in_(ids)).order_by(effects.c.id)

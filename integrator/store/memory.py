@@ -8,12 +8,13 @@ key gives back the first escalation. Nothing survives the process.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import Attempt
+from integrator.application.ports import Attempt, StoreCounts
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -25,6 +26,7 @@ from integrator.domain.escalation import (
     status_page_url,
 )
 from integrator.domain.status import Watch
+from integrator.domain.tokens import Token
 from integrator.errors import NotFound
 
 
@@ -185,6 +187,24 @@ class MemoryStore:
             pending = [(e.id, f) for e in escalations for f in e.effects if f.state == EffectState.PENDING]
         return sorted(pending, key=lambda p: (_naive(p[1].next_attempt_at) or datetime.max, p[1].id))
 
+    # -- counting (the `StatsReader` port) -----------------------------------------------------
+
+    def ping(self) -> None:
+        """Always answers: it is this process's memory."""
+
+    def counts(self, *, now: datetime) -> StoreCounts:
+        with self._lock:
+            escalations = list(self._escalations.values())
+        states = Counter(e.state.value for e in escalations)
+        effects = Counter((f.kind.value, f.state.value) for e in escalations for f in e.effects)
+        due = [
+            f.next_attempt_at or e.created_at
+            for e in escalations
+            for f in e.effects
+            if f.state == EffectState.PENDING and (f.next_attempt_at or e.created_at) <= now
+        ]
+        return StoreCounts(dict(states), dict(effects), min(due, default=None))
+
     # -- inside ----------------------------------------------------------------------------------
 
     def _first(self, match: Any) -> Escalation | None:
@@ -230,3 +250,36 @@ class MemoryStore:
 
 def _naive(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=None) if when else None
+
+
+@dataclass
+class MemoryTokenStore:
+    """API tokens in memory, behind the same port as the tokens table."""
+
+    _tokens: list[tuple[Token, str]] = field(default_factory=list)  # (token, its hash)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str, digest: str, *, at: datetime) -> bool:
+        with self._lock:
+            if any(t.name == name and t.live for t, _ in self._tokens):
+                return False
+            token = Token(id=len(self._tokens) + 1, name=name, created_at=at, revoked_at=None)
+            self._tokens.append((token, digest))
+            return True
+
+    def find(self, digest: str) -> Token | None:
+        return next((t for t, d in self._tokens if d == digest and t.live), None)
+
+    def live(self, token_id: int) -> Token | None:
+        return next((t for t, _ in self._tokens if t.id == token_id and t.live), None)
+
+    def revoke(self, name: str, *, at: datetime) -> Token | None:
+        with self._lock:
+            for i, (t, d) in enumerate(self._tokens):
+                if t.name == name and t.live:
+                    self._tokens[i] = (replace(t, revoked_at=at), d)
+                    return self._tokens[i][0]
+            return None
+
+    def all(self) -> list[Token]:
+        return [t for t, _ in self._tokens]

@@ -7,25 +7,25 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from integrator.application.services import Services
 from integrator.application.submit import Submitter
-from integrator.application.tokens import Tokens
-from integrator.bootstrap import Services
+from integrator.application.sync import Syncer
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.web import auth, openapi, problems
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
-from integrator.web.routes import api, form, health, webhooks
-from integrator.web.routes import customer_update as updates
-from integrator.web.routes import status_page as status
+from integrator.web.routes import api, customer_update, form, health, status_page, webhooks
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
 
@@ -45,47 +45,85 @@ def create_app(
     page_workers: int = 32,
     drain_seconds: float = 10.0,
     sync_every: float | None = None,
+    executor: Callable[[], Executor] | None = None,
 ) -> FastAPI:
     """The app for `services`, served on `host`.
 
-    `page_wait` bounds how long a submission waits for the page (never for Jira). Pages run on
-    their own `page_workers` threads, the rest on `background_workers` threads; shutdown waits
-    `drain_seconds` for each. `sync_every` runs the
-    sync pass in the process (what `serve` does); tests leave it off.
+    `page_wait` bounds how long a submission waits for the page (never for Jira). Pages run on a
+    lane of their own (`page_workers` threads); the rest on an executor from `executor` (default: a
+    pool of `background_workers` threads). Each start of the app gets new ones, which its shutdown
+    waits `drain_seconds` for. `sync_every` runs the sync pass in
+    the process (what `serve` does); tests leave it off.
     """
     settings = services.settings
     secret = check_serving(settings, host)
+    pool = executor or partial(
+        ThreadPoolExecutor, max_workers=background_workers, thread_name_prefix="integrator-effects"
+    )
+    lane = partial(ThreadPoolExecutor, max_workers=page_workers, thread_name_prefix="integrator-pages")
+    parts = _parts(services, secret, page_wait=page_wait, lanes=(lane(), pool()))
+    lanes = (lane, pool)
+    lifespan = _lifespan(parts.submitter, lanes, services.syncer, sync_every=sync_every, drain=drain_seconds)
+    app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)
+    _include_routes(app, services, parts)
+    app.mount("/static", StaticFiles(packages=[("integrator.web", "static")]), name="static")
+    sign_in = "/signin" if settings.auth.mode == "token" else None
+    problems.install(app, page=parts.pages.error, sign_in_path=sign_in)
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)
+    openapi.install(app, version=_version())
+    return app
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What several routers share: who is asking, the pages, the submit path, the metrics."""
+
+    auth: auth.Authenticator
+    pages: Pages
+    submitter: Submitter
+    metrics: Metrics
+    secure: bool
+
+
+def _parts(
+    services: Services, secret: bytes, *, page_wait: float, lanes: tuple[Executor, Executor]
+) -> _Parts:
+    settings = services.settings
     secure = settings.public_url.startswith("https://")
     csrf = Csrf(secret=secret, secure=secure)
-    tokens = Tokens(services.store.engine, clock=services.clock)  # type: ignore[attr-defined]  # the SQL store's engine, until tokens and stats have ports
-    authenticator = auth.Authenticator(settings.auth, tokens=tokens, secret=secret, csrf=csrf)
+    authenticator = auth.Authenticator(settings.auth, tokens=services.tokens, secret=secret, csrf=csrf)
     pages = Pages(
         csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
     )
-    metrics = Metrics(services.store.engine, services.clock)  # type: ignore[attr-defined]  # the SQL store's engine, until tokens and stats have ports
-
-    def pool() -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=background_workers, thread_name_prefix="integrator-effects")
-
-    def page_lane() -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=page_workers, thread_name_prefix="integrator-pages")
-
+    metrics = Metrics(services.stats, services.clock)
     submitter = Submitter(
         escalator=services.escalator,
         dispatcher=services.dispatcher,
         store=services.store,
-        page_lane=page_lane(),
-        background=pool(),
+        page_lane=lanes[0],
+        background=lanes[1],
         metrics=metrics,
         page_wait=page_wait,
     )
+    return _Parts(authenticator, pages, submitter, metrics, secure)
 
+
+def _lifespan(
+    submitter: Submitter,
+    lanes: tuple[Callable[[], Executor], Callable[[], Executor]],
+    syncer: Syncer,
+    *,
+    sync_every: float | None,
+    drain: float,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Each start has its own lanes; its stop drains them (pages first: they feed the background).
-        pages_lane = submitter.page_lane = page_lane()
-        background = submitter.background = pool()
-        scheduler = asyncio.create_task(run_every(services, sync_every)) if sync_every else None
+        pages = submitter.page_lane = lanes[0]()
+        background = submitter.background = lanes[1]()
+        scheduler = asyncio.create_task(run_every(syncer, sync_every)) if sync_every else None
         if scheduler is not None:
             scheduler.add_done_callback(report_stop)
         try:
@@ -95,28 +133,54 @@ def create_app(
                 scheduler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await scheduler
-            await _drain(pages_lane, drain_seconds)
-            await _drain(background, drain_seconds)
+            await _drain(pages, drain)
+            await _drain(background, drain)
 
-    app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)
-    app.include_router(api.router(services, auth=authenticator, submitter=submitter), prefix="/api/v1")
-    app.include_router(form.router(services, auth=authenticator, pages=pages, submitter=submitter))
-    app.include_router(health.router(services, metrics=metrics))
-    app.include_router(webhooks.router(services, metrics=metrics))
-    app.include_router(status.router(services, auth=authenticator, pages=pages))
+    return lifespan
+
+
+def _include_routes(app: FastAPI, services: Services, parts: _Parts) -> None:
+    """Each router gets the few services its routes use."""
+    s = services
+    api_routes = api.router(store=s.store, escalator=s.escalator, auth=parts.auth, submitter=parts.submitter)
+    app.include_router(api_routes, prefix="/api/v1")
     app.include_router(
-        updates.router(services, auth=authenticator, pages=pages, submitter=submitter, metrics=metrics)
+        health.router(
+            stats=s.stats, registry=s.registry, catalog=s.catalog, metrics=parts.metrics, doctor=s.doctor
+        )
     )
+    app.include_router(
+        webhooks.router(
+            store=s.store,
+            syncer=s.syncer,
+            clock=s.clock,
+            metrics=parts.metrics,
+            pagerduty_secrets=s.settings.pagerduty.webhook_secrets,
+            jira_secret=s.settings.jira.webhook_secret,
+        )
+    )
+    _include_pages(app, services, parts)
+
+
+def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
+    s, who, pages, submitter = services, parts.auth, parts.pages, parts.submitter
+    public_url = s.settings.public_url
+    app.include_router(
+        form.router(
+            store=s.store, escalator=s.escalator, clock=s.clock, auth=who, pages=pages, submitter=submitter,
+            public_url=public_url,
+        )
+    )  # fmt: skip
+    app.include_router(status_page.router(store=s.store, clock=s.clock, auth=who, pages=pages))
+    app.include_router(
+        customer_update.router(
+            store=s.store, dispatcher=s.dispatcher, clock=s.clock, auth=who, pages=pages, submitter=submitter,
+            metrics=parts.metrics, public_url=public_url,
+        )
+    )  # fmt: skip
     app.include_router(openapi.docs_router(pages))
-    if settings.auth.mode == "token":
-        app.include_router(auth.router(authenticator, pages, secure=secure))
-    app.mount("/static", StaticFiles(packages=[("integrator.web", "static")]), name="static")
-    problems.install(app, page=pages.error, sign_in_path="/signin" if settings.auth.mode == "token" else None)
-    app.add_middleware(BodyLimit, max_bytes=max_body)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestId)
-    openapi.install(app, version=_version())
-    return app
+    if s.settings.auth.mode == "token":
+        app.include_router(auth.router(who, pages, secure=parts.secure))
 
 
 def check_serving(settings: Settings, host: str) -> bytes:
@@ -139,7 +203,7 @@ def _secret(settings: Settings) -> bytes:
     return secrets.token_bytes(32)  # the local demo: sessions last as long as the process
 
 
-async def _drain(background: ThreadPoolExecutor, seconds: float) -> None:
+async def _drain(background: Executor, seconds: float) -> None:
     """Let running effects finish (bounded); queued ones stay pending in the store for sync."""
     stopped = asyncio.to_thread(background.shutdown, wait=True, cancel_futures=True)
     try:

@@ -25,7 +25,7 @@ from integrator.errors import ConfigError
 from integrator.settings import AuthSettings
 from integrator.web.pages import Pages
 from integrator.web.problems import AuthRequired, Forbidden
-from integrator.web.security import Csrf
+from integrator.web.security import Csrf, form_text
 
 SESSION_COOKIE = "integrator_session"
 SESSION_SECONDS = 7 * 24 * 3600
@@ -147,9 +147,9 @@ def router(auth: Authenticator, pages: Pages, *, secure: bool) -> APIRouter:
     @routes.post("/signin")
     async def sign_in(request: Request) -> Response:
         form = await request.form()
-        auth.csrf.check(request, _text(form.get(auth.csrf.field)))
-        target = _local(_text(form.get("next")) or "/")
-        cookie = auth.session_cookie(_text(form.get("token")) or "")
+        auth.csrf.check_form(request, form)
+        target = _local(form_text(form, "next") or "/")
+        cookie = auth.session_cookie(form_text(form, "token") or "")
         if cookie is None:
             context = {"next": target, "error": "That token is unknown or revoked."}
             return pages.render(request, "signin.html", context, status=401)
@@ -162,7 +162,7 @@ def router(auth: Authenticator, pages: Pages, *, secure: bool) -> APIRouter:
     @routes.post("/signout")
     async def sign_out(request: Request) -> Response:
         form = await request.form()
-        auth.csrf.check(request, _text(form.get(auth.csrf.field)))
+        auth.csrf.check_form(request, form)
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
         return response
@@ -173,7 +173,3 @@ def router(auth: Authenticator, pages: Pages, *, secure: bool) -> APIRouter:
 def _local(target: str) -> str:
     """Only paths on this site (no `//evil.example`, no scheme): an open redirect is a phishing aid."""
     return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

@@ -80,6 +80,10 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
     def not_found(request: Request, exc: NotFound) -> Response:
         return _answer(request, 404, problem("not_found", str(exc)), "Not found", page)
 
+    def unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        body = problem("unavailable", f"{exc}; try again shortly")
+        return _answer(request, 503, body, "Try again shortly", page, {"Retry-After": "5"})
+
     def refused(request: Request, exc: WebError) -> Response:
         if isinstance(exc, AuthRequired) and not is_api(request) and sign_in_path:
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -89,10 +93,6 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
     def conflict(request: Request, exc: Conflict) -> Response:
         body = {**problem("conflict", str(exc)), "existing": exc.existing}
         return _answer(request, 409, body, "Already used", page)
-
-    def unavailable(request: Request, exc: StoreUnavailable) -> Response:
-        body = problem("unavailable", f"{exc}; nothing was lost, try again in a moment")
-        return _answer(request, 503, body, "Try again", page, {"Retry-After": "5"})
 
     def unreadable(request: Request, exc: RequestValidationError) -> Response:
         fields = {_field(error["loc"]): error["msg"] for error in exc.errors()}
@@ -110,9 +110,9 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
 
     app.add_exception_handler(InvalidReport, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, not_found)  # type: ignore[arg-type]
-    app.add_exception_handler(WebError, refused)  # type: ignore[arg-type]
-    app.add_exception_handler(Conflict, conflict)  # type: ignore[arg-type]
     app.add_exception_handler(StoreUnavailable, unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(Conflict, conflict)  # type: ignore[arg-type]
+    app.add_exception_handler(WebError, refused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, unreadable)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, crashed)

@@ -70,30 +70,9 @@ def report_from(values: Mapping[str, str]) -> FailureReport:
     """The validated report these values describe; `InvalidReport` names every bad field."""
     problems: dict[str, str] = {}
     zone = _zone(values["reporter.time_zone"])
-    deal: dict[str, Any] = {"account": values["deal.account"], "currency": values["deal.currency"] or "USD"}
-    if values["deal.arr"].strip():
-        try:
-            amount = parse_amount(values["deal.arr"])
-        except ValueError as exc:
-            problems["deal.arr"] = str(exc)
-        else:
-            deal["arr"] = amount.value
-            if amount.currency and amount.currency != deal["currency"]:
-                currency = deal["currency"]
-                problems["deal.arr"] = f"the amount is in {amount.currency} but the currency is {currency}"
-    _set(deal, "poc_ends_on", values["deal.poc_ends_on"])
-    for who in PEOPLE:
-        person = {part: values[f"deal.{who}.{part}"].strip() for part in ("name", "email")}
-        if any(person.values()):
-            deal[who] = {"name": person["name"], "email": person["email"] or None}
-    failure: dict[str, Any] = {
-        name: values[f"failure.{name}"]
-        for name in ("title", "description", "criterion", "observed", "stack_trace", "environment")
-    }
-    failure["locations"] = [line.strip() for line in values["failure.locations"].splitlines() if line.strip()]
-    failure["test_halted"] = bool(values["failure.test_halted"])
+    failure = _failure(values)
     data: dict[str, Any] = {
-        "deal": deal,
+        "deal": _deal(values, problems),
         "failure": failure,
         "reporter": {
             "name": values["reporter.name"],
@@ -115,6 +94,37 @@ def report_from(values: Mapping[str, str]) -> FailureReport:
     if problems:
         raise InvalidReport(problems)
     return report
+
+
+def _deal(values: Mapping[str, str], problems: dict[str, str]) -> dict[str, Any]:
+    """The report's `deal`; an amount that cannot be read (or is in another currency) goes to `problems`."""
+    deal: dict[str, Any] = {"account": values["deal.account"], "currency": values["deal.currency"] or "USD"}
+    if values["deal.arr"].strip():
+        try:
+            amount = parse_amount(values["deal.arr"])
+        except ValueError as exc:
+            problems["deal.arr"] = str(exc)
+        else:
+            deal["arr"] = amount.value
+            if amount.currency and amount.currency != deal["currency"]:
+                currency = deal["currency"]
+                problems["deal.arr"] = f"the amount is in {amount.currency} but the currency is {currency}"
+    _set(deal, "poc_ends_on", values["deal.poc_ends_on"])
+    for who in PEOPLE:
+        person = {part: values[f"deal.{who}.{part}"].strip() for part in ("name", "email")}
+        if any(person.values()):
+            deal[who] = {"name": person["name"], "email": person["email"] or None}
+    return deal
+
+
+def _failure(values: Mapping[str, str]) -> dict[str, Any]:
+    failure: dict[str, Any] = {
+        name: values[f"failure.{name}"]
+        for name in ("title", "description", "criterion", "observed", "stack_trace", "environment")
+    }
+    failure["locations"] = [line.strip() for line in values["failure.locations"].splitlines() if line.strip()]
+    failure["test_halted"] = bool(values["failure.test_halted"])
+    return failure
 
 
 def _set(target: dict[str, Any], key: str, value: object) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from integrator.bootstrap import Services
+from integrator.application.sync import Syncer
 from integrator.errors import IntegratorError
 
 log = logging.getLogger(__name__)
@@ -19,12 +17,12 @@ def report_stop(task: asyncio.Task[None]) -> None:
         log.error("the in-process sync stopped; run `integrator sync` until serve restarts", exc_info=exc)
 
 
-async def run_every(services: Services, seconds: float) -> None:
+async def run_every(syncer: Syncer, seconds: float) -> None:
     """Run sync passes until cancelled; a failed pass is logged and the next one comes as planned."""
     while True:
         try:
-            summary = await asyncio.to_thread(services.syncer.run_pass)
-        except (IntegratorError, SQLAlchemyError) as exc:  # the loop's edge: say it, go on
+            summary = await asyncio.to_thread(syncer.run_pass)
+        except IntegratorError as exc:  # the loop's edge (StoreUnavailable included): say it, go on
             log.error("sync pass failed: %s", exc)
         else:
             if summary.pending:

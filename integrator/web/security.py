@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from integrator.web.problems import Forbidden, TooLarge
@@ -128,5 +129,15 @@ class Csrf:
                 " reload the page and submit again"
             )
 
+    def check_form(self, request: Request, form: FormData) -> None:
+        """`check` with the token a posted form carries in its hidden field."""
+        self.check(request, form_text(form, self.field))
+
     def _sign(self, value: str) -> str:
         return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
+
+
+def form_text(form: FormData, name: str) -> str | None:
+    """A posted field's text; None when the field is missing or is a file."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None

@@ -41,7 +41,6 @@ def serve(directory: Path, port: int) -> None:
 
     from integrator.application.ports import SystemClock
     from integrator.application.retrying import RetryPolicy
-    from integrator.application.tokens import Tokens
     from integrator.web.app import create_app
     from tests.support import MemoryPager, MemoryTracker, make_services, write_config
 
@@ -49,7 +48,7 @@ def serve(directory: Path, port: int) -> None:
     services = make_services(
         settings, clock=SystemClock(), pager=MemoryPager(), tracker=MemoryTracker(), retry=RetryPolicy.none()
     )
-    print(Tokens(services.store.engine, clock=services.clock).create("bench"), flush=True)
+    print(services.tokens.create("bench"), flush=True)
     app = create_app(services)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none")
 

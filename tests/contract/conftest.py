@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from integrator.bootstrap import Services
-from integrator.store.memory import MemoryStore
+from integrator.bootstrap import Services, memory_storage
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, write_config
 
 
@@ -22,8 +21,10 @@ def services(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -
     """Services over one kind of store, with memory fakes of PagerDuty and Jira."""
     if request.param == "memory":
         settings = write_config(tmp_path)
-        store = MemoryStore(public_url=settings.public_url)
-        yield make_services(settings, clock=clock, pager=MemoryPager(), tracker=MemoryTracker(), store=store)
+        storage = memory_storage(settings)
+        yield make_services(
+            settings, clock=clock, pager=MemoryPager(), tracker=MemoryTracker(), storage=storage
+        )
         return
     url = f"sqlite:///{tmp_path / 'integrator.db'}" if request.param == "sqlite" else None
     url = url or request.getfixturevalue("postgres_url")
@@ -31,4 +32,4 @@ def services(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -
         write_config(tmp_path, database_url=url), clock=clock, pager=MemoryPager(), tracker=MemoryTracker()
     )
     yield built
-    built.store.engine.dispose()  # type: ignore[attr-defined]  # the SQL store's connections, closed
+    built.close()

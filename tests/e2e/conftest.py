@@ -16,7 +16,6 @@ from integrator.adapters.jira.client import JiraTracker
 from integrator.adapters.pagerduty.client import PagerDutyPager
 from integrator.application.ports import SystemClock
 from integrator.application.retrying import RetryPolicy
-from integrator.application.tokens import Tokens
 from integrator.bootstrap import Services
 from integrator.settings import AuthSettings, JiraSettings, PagerDutySettings
 from integrator.web.app import create_app
@@ -86,7 +85,7 @@ def site(tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty) -> 
     services = make_services(
         settings, clock=SystemClock(), pager=pager, tracker=tracker, retry=RetryPolicy.none()
     )
-    token = Tokens(services.store.engine, clock=services.clock).create("priya")
+    token = services.tokens.create("priya")
     try:
         with serving(create_app(services, page_wait=3.0)) as url:
             yield Site(url, token, services, fake_jira, fake_pagerduty)

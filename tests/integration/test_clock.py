@@ -51,7 +51,7 @@ def run(plain_server: tuple[Inbox, int], tmp_path: Path) -> Iterator[Run]:  # no
     escalation, _ = services.escalator.escalate(parse_report(report_data()))
     assert escalation.rca_due == escalation.created_at + timedelta(hours=7)
     yield Run(services, clock, inbox, pager, tracker, escalation)
-    services.store.engine.dispose()
+    services.close()
 
 
 def recipients(sent: list[tuple[str, str]]) -> list[str]:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from integrator.__main__ import wiring
 from integrator.cli.app import app
 from integrator.settings import JiraSettings, PagerDutySettings
 from integrator.web.app import create_app
@@ -62,7 +63,7 @@ class Doctor:
             "REQUESTS_CA_BUNDLE": str(self.pagerduty.ca_file),
             **{f"INTEGRATOR_{name.upper()}": value for name, value in env.items()},
         }
-        result = CliRunner().invoke(app, ["doctor", *args], env=environment)
+        result = CliRunner().invoke(app, ["doctor", *args], env=environment, obj=wiring())
         output = json.loads(result.stdout) if "--json" in args else result.stdout
         return result.exit_code, output
 
@@ -320,7 +321,7 @@ def test_without_credentials_nothing_is_checked_and_nothing_fails(doctor: Doctor
         "INTEGRATOR_REGISTRY": str(tmp_path / "CODEOWNERS"),
         "INTEGRATOR_CATALOG": str(tmp_path / "services.toml"),
     }
-    result = CliRunner().invoke(app, ["doctor", "--json"], env=environment)
+    result = CliRunner().invoke(app, ["doctor", "--json"], env=environment, obj=wiring())
 
     assert result.exit_code == OK
     shown = json.loads(result.stdout)

@@ -131,9 +131,7 @@ class Deployment:
                 process.kill()
                 process.communicate(timeout=30)
         for services in self.built:
-            services.syncer.tracker.close()  # type: ignore[attr-defined]
-            services.syncer.pager.close()  # type: ignore[attr-defined]
-            services.store.engine.dispose()
+            services.close()  # the engine and the Jira and PagerDuty clients bootstrap built
 
 
 def deploy(

@@ -64,7 +64,7 @@ def world(settings: Settings, pager: MemoryPager | None, tracker: MemoryTracker 
     """The app over the memory fakes (None: bootstrap's dry-run stand-ins, as without credentials)."""
     clock = FakeClock()
     services = make_services(settings, clock=clock, pager=pager, tracker=tracker)
-    return World(services, pager, tracker, clock, Tokens(services.store.engine, clock=clock))
+    return World(services, pager, tracker, clock, services.tokens)
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def app_with(tmp_path: Path) -> Iterator[MakeApp]:
         test_client = TestClient(create_app(services, **app), base_url=BASE_URL, client=(client_host, 50000))
         test_client.__enter__()
         entered.append(test_client)
-        return Served(test_client, Tokens(services.store.engine, clock=services.clock))
+        return Served(test_client, services.tokens)
 
     yield build
     for test_client in entered:

@@ -6,7 +6,8 @@ import html
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Executor, Future
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi.testclient import TestClient
 
@@ -71,3 +72,22 @@ def eventually(check: Callable[[], bool], *, timeout: float = 5.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "the background work did not finish in time"
         time.sleep(0.01)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class InlineExecutor(Executor):
+    """Runs each call at once on the caller's thread: whatever a route owed is done when it answers.
+
+    Hand it to `create_app(executor=InlineExecutor)` to assert on the end state without waiting.
+    """
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the future, as a pool's worker would
+            future.set_exception(exc)
+        return future

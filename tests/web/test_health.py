@@ -91,6 +91,21 @@ def test_the_sync_lag_is_how_long_the_oldest_due_effect_has_waited(
     assert metric(client.get("/metrics").text, "integrator_sync_lag_seconds") == 600
 
 
+def test_the_api_answers_503_while_the_database_is_unreachable(
+    client: TestClient, bearer: dict[str, str], world: World
+) -> None:
+    database = Path(world.services.settings.database_url.removeprefix("sqlite:///"))
+    world.services.store.engine.dispose()
+    database.unlink()
+    database.mkdir()
+
+    answer = client.get("/api/v1/escalations", headers=bearer)
+
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "unavailable"
+    assert answer.headers["retry-after"] == "5"
+
+
 def test_health_and_metrics_answer_json_or_text_with_the_security_headers(client: TestClient) -> None:
     answer = client.get("/metrics")
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from integrator.__main__ import wiring
 from integrator.cli.app import app
 from tests.support import report_data, write_config
 from tests.web.serving import free_port, serve_process
@@ -49,7 +50,7 @@ def test_serve_refuses_the_open_demo_mode_off_loopback(
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.setenv("INTEGRATOR_AUTH__MODE", "none")
 
-    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"], obj=wiring())
 
     assert result.exit_code == 1
     assert "binds to 127.0.0.1 only" in result.stderr
@@ -62,7 +63,7 @@ def test_serve_in_token_mode_without_a_secret_key_refuses_to_start(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INTEGRATOR_SECRET_KEY", raising=False)
 
-    result = CliRunner().invoke(app, ["serve"])
+    result = CliRunner().invoke(app, ["serve"], obj=wiring())
 
     assert result.exit_code == 1
     assert "INTEGRATOR_SECRET_KEY is required" in result.stderr

@@ -16,7 +16,7 @@ from integrator.domain.escalation import Escalation, Page, Ticket
 from integrator.web.app import create_app
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, report_data
 from tests.web.conftest import BASE_URL, World, web_settings
-from tests.web.helpers import eventually, submit_form
+from tests.web.helpers import InlineExecutor, eventually, submit_form
 
 
 @dataclass
@@ -105,5 +105,23 @@ def test_effects_a_dead_process_left_pending_are_driven_by_the_next_servers_sync
     with TestClient(create_app(services, sync_every=0.05), base_url=BASE_URL):
         eventually(lambda: services.store.get(stored.id).effects[-1].state.value == "done")
 
+    assert list(pager.pages) == [stored.id]
+    assert list(tracker.tickets) == [f"integrator-{stored.id}"]
+
+
+def test_with_an_injected_executor_every_effect_is_done_when_the_api_answers(tmp_path: Path) -> None:
+    pager, tracker = MemoryPager(), MemoryTracker()
+    services = make_services(web_settings(tmp_path, mode="none"), pager=pager, tracker=tracker)
+    with TestClient(create_app(services, executor=InlineExecutor), base_url=BASE_URL) as client:
+        answer = client.post("/api/v1/escalations", json=report_data())
+
+    stored = services.store.get(answer.json()["id"])
+    assert answer.status_code == 201
+    assert {f.kind.value: f.state.value for f in stored.effects} == {
+        "page": "done",
+        "ticket": "done",
+        "link": "done",
+        "email": "done",
+    }
     assert list(pager.pages) == [stored.id]
     assert list(tracker.tickets) == [f"integrator-{stored.id}"]

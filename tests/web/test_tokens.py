@@ -13,6 +13,7 @@ from integrator.cli.app import app
 from integrator.errors import NotFound
 from integrator.store.db import connect, migrate
 from integrator.store.tables import tokens as tokens_table
+from integrator.store.tokens import SqlTokenStore
 from tests.support import FakeClock
 from tests.web.conftest import World
 
@@ -93,7 +94,7 @@ def test_token_revoke_and_list_through_the_command_line(world: World) -> None:
 def test_tokens_live_revoke_and_reissue_on_sqlite_and_postgresql(database_url: str) -> None:
     engine = connect(database_url)
     migrate(engine)
-    tokens = Tokens(engine, clock=FakeClock())
+    tokens = Tokens(SqlTokenStore(engine), clock=FakeClock())
     try:
         first = tokens.create("ci")
         with pytest.raises(TokenNameRefused):

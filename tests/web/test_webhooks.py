@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from integrator.domain.escalation import IncidentStatus, IssueStatus
 from integrator.settings import JiraSettings, PagerDutySettings, Settings
+from integrator.web.app import create_app
 from tests.support import MemoryPager, MemoryTracker, report_data
 from tests.web.conftest import World, web_settings
 from tests.web.helpers import eventually
@@ -84,8 +86,10 @@ def tracker() -> SyncingTracker:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return with_secrets(web_settings(tmp_path), pagerduty=[PD_SECRET], jira=JIRA_SECRET)
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The webhook secrets are PD_SECRET and JIRA_SECRET, unless a test parametrizes others."""
+    secrets = getattr(request, "param", {"pagerduty": [PD_SECRET], "jira": JIRA_SECRET})
+    return with_secrets(web_settings(tmp_path), **secrets)
 
 
 @pytest.fixture
@@ -93,6 +97,14 @@ def syncer(world: World) -> RecordingSyncer:
     recorder = RecordingSyncer()
     world.services.syncer = recorder  # type: ignore[assignment]
     return recorder
+
+
+@pytest.fixture
+def app(world: World, request: pytest.FixtureRequest) -> FastAPI:
+    """The app; over the recording syncer when the test asks for one (the router holds its syncer)."""
+    if "syncer" in request.fixturenames:
+        request.getfixturevalue("syncer")
+    return create_app(world.services, page_wait=3.0)
 
 
 def with_secrets(settings: Settings, *, pagerduty: list[str], jira: str | None) -> Settings:
@@ -204,11 +216,11 @@ def test_an_unsigned_or_badly_signed_pagerduty_webhook_is_refused_and_changes_no
     assert syncer.calls == [escalation["id"]]
 
 
+@pytest.mark.parametrize("settings", [{"pagerduty": [], "jira": None}], indirect=True)
 def test_without_a_configured_secret_every_webhook_is_refused(
-    client: TestClient, bearer: dict[str, str], world: World, syncer: RecordingSyncer
+    client: TestClient, bearer: dict[str, str], syncer: RecordingSyncer
 ) -> None:
     escalation = escalate(client, bearer)
-    world.services.settings = with_secrets(world.services.settings, pagerduty=[], jira=None)
     pd_body = pd_event(escalation["pagerduty"]["incident_id"])
     jira_body = jira_event(escalation["jira"]["key"])
 
@@ -219,13 +231,13 @@ def test_without_a_configured_secret_every_webhook_is_refused(
     assert syncer.calls == []
 
 
+@pytest.mark.parametrize(
+    "settings", [{"pagerduty": ["old-secret", "new-secret"], "jira": None}], indirect=True
+)
 def test_any_of_several_signatures_verifies_while_secrets_are_rotated(
-    client: TestClient, bearer: dict[str, str], world: World, syncer: RecordingSyncer
+    client: TestClient, bearer: dict[str, str], syncer: RecordingSyncer
 ) -> None:
     escalation = escalate(client, bearer)
-    world.services.settings = with_secrets(
-        world.services.settings, pagerduty=["old-secret", "new-secret"], jira=None
-    )
     body = pd_event(escalation["pagerduty"]["incident_id"])
 
     both = post_pd(client, body, f"v1={sign('new-secret', body)},v1={sign('newer-secret', body)}", "wh-1")

@@ -6,22 +6,24 @@ Every route authenticates first (before the body is read); errors are `problems.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from integrator.application.escalate import parse_report
+from integrator.application.escalate import Escalator, parse_report
 from integrator.application.present import escalation_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
-from integrator.bootstrap import Services
 from integrator.domain.escalation import OPEN_STATES, State
 from integrator.errors import InvalidReport, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
 from integrator.web.schemas import ErrorOut, EscalationList, EscalationOut, OpenFilter, PreviewIn, PreviewOut
+
+if TYPE_CHECKING:
+    from integrator.application.services import EscalationStore
 
 OPEN = OPEN_STATES
 
@@ -50,9 +52,18 @@ def only_params(request: Request, *known: str) -> None:
         raise InvalidReport(dict.fromkeys(unknown, "is not a parameter of this route"))
 
 
-def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> APIRouter:
+def router(
+    *, store: EscalationStore, escalator: Escalator, auth: Authenticator, submitter: Submitter
+) -> APIRouter:
     routes = APIRouter(tags=["escalations"])
+    _create(routes, auth, submitter)
+    _read(routes, auth, store)
+    _listing(routes, auth, store)
+    _preview(routes, auth, escalator)
+    return routes
 
+
+def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> None:
     @routes.post(
         "/escalations",
         status_code=201,
@@ -76,6 +87,8 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
             headers={"Location": f"/api/v1/escalations/{escalation.id}"},
         )
 
+
+def _read(routes: APIRouter, auth: Authenticator, store: EscalationStore) -> None:
     @routes.get(
         "/escalations/{escalation_id}",
         summary="One escalation: owner, page, ticket, effects, clocks and timeline",
@@ -85,8 +98,10 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
     def read(request: Request, escalation_id: str) -> Response:
         auth.api(request)
         only_params(request)
-        return JSONResponse(escalation_dict(services.store.get(escalation_id)))
+        return JSONResponse(escalation_dict(store.get(escalation_id)))
 
+
+def _listing(routes: APIRouter, auth: Authenticator, store: EscalationStore) -> None:
     @routes.get(
         "/escalations",
         summary="Escalations, newest first; `state=open` for those not yet fixed",
@@ -103,9 +118,11 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
         wanted: set[State] = set()
         for name in state or []:
             wanted |= OPEN if name == "open" else {State(name)}
-        found = services.store.recent(states=wanted or None, limit=limit)
+        found = store.recent(states=wanted or None, limit=limit)
         return JSONResponse({"escalations": [escalation_dict(e) for e in found]})
 
+
+def _preview(routes: APIRouter, auth: Authenticator, escalator: Escalator) -> None:
     @routes.post(
         "/owners/preview",
         summary="Who would be paged for these locations or this stack trace, and which line decided",
@@ -124,7 +141,5 @@ def router(services: Services, *, auth: Authenticator, submitter: Submitter) -> 
             asked = PreviewIn.model_validate_json(await read_json(request))
         except ValidationError as exc:
             raise InvalidReport(field_messages(exc.errors(), root="body")) from exc
-        found = preview_owner(services.escalator, locations=asked.locations, stack_trace=asked.stack_trace)
+        found = preview_owner(escalator, locations=asked.locations, stack_trace=asked.stack_trace)
         return JSONResponse(preview_dict(found))
-
-    return routes

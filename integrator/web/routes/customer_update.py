@@ -1,6 +1,6 @@
 """The customer update on the escalation page: a draft the Sales Engineer edits and sends, never sent alone.
 
-`POST /escalations/{id}/customer-update` owes the email (see `integrator.updates`), puts it on the
+`POST /escalations/{id}/customer-update` owes the email (see `application.updates`), puts it on the
 timeline, and waits a bounded time for it to go; whatever is left runs in the background and sync.
 """
 
@@ -11,120 +11,110 @@ import concurrent.futures
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from integrator.application.dispatch import Dispatcher
+from integrator.application.ports import Clock
 from integrator.application.submit import Submitter
-from integrator.application.updates import CustomerUpdate, next_update_number, send_customer_update
-from integrator.bootstrap import Services
+from integrator.application.updates import CustomerUpdate, send_customer_update
 from integrator.domain.escalation import EffectKind, Escalation
 from integrator.errors import InvalidReport
-from integrator.messages.customer import customer_update_draft
-from integrator.web.auth import Authenticator
+from integrator.web.auth import Authenticator, Principal
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
-from integrator.web.routes.status_page import status_url
+from integrator.web.security import form_text
+from integrator.web.views import escalation_page
+
+if TYPE_CHECKING:
+    from integrator.application.services import EscalationStore
 
 log = logging.getLogger(__name__)
+FIELDS = ("to", "subject", "body", "includes_rca", "number")
 
 
-def customer_sections(
-    escalation: Escalation,
-    *,
-    public_url: str,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """What the escalation page needs for its "Customer update" and "Status page" sections."""
-    if values is None:
-        draft = customer_update_draft(escalation)
-        values = {
-            "to": draft.to if draft else "",
-            "subject": draft.subject if draft else "",
-            "body": draft.body if draft else "",
-            "includes_rca": "",
-            "number": str(next_update_number(escalation)),
-        }
-    return {
-        "update": values,
-        "update_errors": dict(errors or {}),
-        "status_url": status_url(public_url, escalation),
-    }
+class _Updates:
+    """The route's collaborators: it checks and owes the update, then sends it for a bounded time."""
+
+    def __init__(
+        self,
+        *,
+        store: EscalationStore,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        submitter: Submitter,
+        metrics: Metrics,
+    ) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.submitter = submitter
+        self.metrics = metrics
+
+    def owe(self, escalation: Escalation, values: Mapping[str, str], principal: Principal) -> bool:
+        """Put the update on the timeline and owe its email; whether it was new (not a repeat)."""
+        update = CustomerUpdate.checked(
+            to=values["to"],
+            subject=values["subject"],
+            body=values["body"],
+            includes_rca=bool(values["includes_rca"]),
+        )
+        return send_customer_update(
+            self.store,
+            escalation,
+            update,
+            number=_number(values["number"]),
+            by=principal.name,
+            now=self.clock.now(),
+        )
+
+    def deliver(self, escalation_id: str) -> None:
+        """Send the update now, waiting at most as long as a submission waits for its page."""
+        future = self.submitter.background.submit(
+            self.dispatcher.drive, escalation_id, kinds={EffectKind.EMAIL}
+        )
+        future.add_done_callback(self._report_crash)
+        concurrent.futures.wait([future], timeout=self.submitter.page_wait)
+
+    def _report_crash(self, future: Future[Escalation]) -> None:
+        # The edge of the background worker: say it and count it; the effect stays owed for sync.
+        exc = None if future.cancelled() else future.exception()
+        if exc is not None:
+            self.metrics.background_errors.inc()
+            log.error("sending a customer update failed; sync will retry", exc_info=exc)
 
 
 def router(
-    services: Services, *, auth: Authenticator, pages: Pages, submitter: Submitter, metrics: Metrics
+    *,
+    store: EscalationStore,
+    dispatcher: Dispatcher,
+    clock: Clock,
+    auth: Authenticator,
+    pages: Pages,
+    submitter: Submitter,
+    metrics: Metrics,
+    public_url: str,
 ) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
+    updates = _Updates(store=store, dispatcher=dispatcher, clock=clock, submitter=submitter, metrics=metrics)
 
     @routes.post("/escalations/{escalation_id}/customer-update")
     async def send(request: Request, escalation_id: str) -> Response:
         principal = await asyncio.to_thread(auth.web, request)
         form = await request.form(max_files=0, max_fields=20)
-        auth.csrf.check(request, _text(form.get(auth.csrf.field)))
-        values = {
-            name: _text(form.get(name)) or "" for name in ("to", "subject", "body", "includes_rca", "number")
-        }
-        escalation = await asyncio.to_thread(services.store.get, escalation_id)
+        auth.csrf.check_form(request, form)
+        values = {name: form_text(form, name) or "" for name in FIELDS}
+        escalation = await asyncio.to_thread(store.get, escalation_id)
         try:
-            update = CustomerUpdate.checked(
-                to=values["to"],
-                subject=values["subject"],
-                body=values["body"],
-                includes_rca=bool(values["includes_rca"]),
-            )
-            number = _number(values["number"])
-            sent = await asyncio.to_thread(
-                send_customer_update,
-                services.store,
-                escalation,
-                update,
-                number=number,
-                by=principal.name,
-                now=services.clock.now(),
-            )
+            sent = await asyncio.to_thread(updates.owe, escalation, values, principal)
         except InvalidReport as exc:  # the page again, with the text kept and each message at its field
-            return _again(request, escalation, values, exc.fields, user=principal.name)
+            context = escalation_page(escalation, public_url=public_url, values=values, errors=exc.fields)
+            return pages.render(request, "escalation.html", context, status=422, user=principal.name)
         if sent:
-            await asyncio.to_thread(_deliver, escalation_id)
+            await asyncio.to_thread(updates.deliver, escalation_id)
         return RedirectResponse(f"/escalations/{escalation_id}#timeline", status_code=303)
-
-    def _again(
-        request: Request,
-        escalation: Escalation,
-        values: Mapping[str, str],
-        errors: Mapping[str, str],
-        *,
-        user: str,
-    ) -> Response:
-        from integrator.web.routes.form import effect_view
-
-        context = {
-            "e": escalation,
-            "effects": [effect_view(effect) for effect in escalation.effects],
-            "refresh": None,  # a reload would throw the Sales Engineer's text away
-            **customer_sections(
-                escalation, public_url=services.settings.public_url, values=values, errors=errors
-            ),
-        }
-        return pages.render(request, "escalation.html", context, status=422, user=user)
-
-    def _deliver(escalation_id: str) -> None:
-        """Send the update now, waiting at most as long as a submission waits for its page."""
-        future = submitter.background.submit(
-            services.dispatcher.drive, escalation_id, kinds={EffectKind.EMAIL}
-        )
-        future.add_done_callback(_report_crash)
-        concurrent.futures.wait([future], timeout=submitter.page_wait)
-
-    def _report_crash(future: Future[Escalation]) -> None:
-        # The edge of the background worker: say it and count it; the effect stays owed for sync.
-        exc = None if future.cancelled() else future.exception()
-        if exc is not None:
-            metrics.background_errors.inc()
-            log.error("sending a customer update failed; sync will retry", exc_info=exc)
 
     return routes
 
@@ -137,7 +127,3 @@ def _number(value: str) -> int:
     if number < 1:
         raise InvalidReport({"number": "is missing; reload the page and write the update again"})
     return number
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

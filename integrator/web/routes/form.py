@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from integrator.application.escalate import Escalator
+from integrator.application.ports import Clock
 from integrator.application.preview import Preview, preview_owner
 from integrator.application.submit import Submitter
-from integrator.bootstrap import Services
-from integrator.domain.escalation import OPEN_STATES, Effect, EffectState
+from integrator.domain.escalation import OPEN_STATES
 from integrator.errors import InvalidReport
 from integrator.web import reportform
 from integrator.web.auth import Authenticator, Principal
 from integrator.web.pages import Pages
-from integrator.web.routes.customer_update import customer_sections
+from integrator.web.views import escalation_page
+
+if TYPE_CHECKING:
+    from integrator.application.services import EscalationStore
 
 OPEN = OPEN_STATES
-REFRESH_SECONDS = 3
 
 
-def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: Submitter) -> APIRouter:
-    routes = APIRouter(include_in_schema=False)
-    zones = sorted(available_timezones())
+class _FormPage:
+    """Renders the report form with the Sales Engineer's values, messages per field and an owner preview."""
 
-    def form_page(
+    def __init__(self, pages: Pages) -> None:
+        self.pages = pages
+        self.zones = sorted(available_timezones())
+
+    def __call__(
+        self,
         request: Request,
         principal: Principal,
         values: Mapping[str, str],
@@ -38,24 +45,49 @@ def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: 
         status: int = 200,
     ) -> Response:
         context: dict[str, Any] = {"values": values, "errors": errors or {}, "preview": preview}
-        context.update(zones=zones, required=reportform.REQUIRED)
-        return pages.render(request, "form.html", context, status=status, user=principal.name)
+        context.update(zones=self.zones, required=reportform.REQUIRED)
+        return self.pages.render(request, "form.html", context, status=status, user=principal.name)
 
+
+def router(
+    *,
+    store: EscalationStore,
+    escalator: Escalator,
+    clock: Clock,
+    auth: Authenticator,
+    pages: Pages,
+    submitter: Submitter,
+    public_url: str,
+) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+    form_page = _FormPage(pages)
+    _new_report(routes, auth, clock, form_page)
+    _submit(routes, auth, escalator, submitter, form_page)
+    _open_escalations(routes, auth, pages, store)
+    _escalation_page(routes, auth, pages, store, public_url)
+    return routes
+
+
+def _new_report(routes: APIRouter, auth: Authenticator, clock: Clock, form_page: _FormPage) -> None:
     @routes.get("/")
     def new_report(request: Request) -> Response:
         principal = auth.web(request)
-        values = reportform.blank(now=services.clock.now(), reporter_email=principal.email or "")
+        values = reportform.blank(now=clock.now(), reporter_email=principal.email or "")
         return form_page(request, principal, values)
 
+
+def _submit(
+    routes: APIRouter, auth: Authenticator, escalator: Escalator, submitter: Submitter, form_page: _FormPage
+) -> None:
     @routes.post("/escalations")
     async def submit(request: Request) -> Response:
         principal = await asyncio.to_thread(auth.web, request)
         form = await request.form(max_files=0, max_fields=100)
-        auth.csrf.check(request, _text(form.get(auth.csrf.field)))
+        auth.csrf.check_form(request, form)
         values = reportform.values_from(form)
         if form.get("action") == "preview":
             preview = preview_owner(
-                services.escalator,
+                escalator,
                 locations=values["failure.locations"].splitlines(),
                 stack_trace=values["failure.stack_trace"],
             )
@@ -67,51 +99,24 @@ def router(services: Services, *, auth: Authenticator, pages: Pages, submitter: 
             return form_page(request, principal, values, errors=exc.fields, status=422)
         return RedirectResponse(f"/escalations/{escalation.id}", status_code=303)
 
+
+def _open_escalations(routes: APIRouter, auth: Authenticator, pages: Pages, store: EscalationStore) -> None:
     @routes.get("/escalations")
     def open_escalations(request: Request) -> Response:
         principal = auth.web(request)
-        found = services.store.recent(states=OPEN)
+        found = store.recent(states=OPEN)
         at_stake: dict[str, Any] = {}
         for e in found:
             at_stake[e.report.deal.currency] = at_stake.get(e.report.deal.currency, 0) + e.report.deal.arr
         context = {"escalations": found, "at_stake": sorted(at_stake.items())}
         return pages.render(request, "list.html", context, user=principal.name)
 
+
+def _escalation_page(
+    routes: APIRouter, auth: Authenticator, pages: Pages, store: EscalationStore, public_url: str
+) -> None:
     @routes.get("/escalations/{escalation_id}")
-    def escalation_page(request: Request, escalation_id: str) -> Response:
+    def escalation(request: Request, escalation_id: str) -> Response:
         principal = auth.web(request)
-        escalation = services.store.get(escalation_id)
-        pending = any(f.state == EffectState.PENDING for f in escalation.effects)
-        context = {
-            "e": escalation,
-            "effects": [effect_view(effect) for effect in escalation.effects],
-            "refresh": REFRESH_SECONDS if pending else None,
-            **customer_sections(escalation, public_url=services.settings.public_url),
-        }
+        context = escalation_page(store.get(escalation_id), public_url=public_url)
         return pages.render(request, "escalation.html", context, user=principal.name)
-
-    return routes
-
-
-def effect_view(effect: Effect) -> dict[str, Any]:
-    """One effect as the page shows it: delivered, planned (dry-run), pending, retrying or failed."""
-    kind = effect.kind.value
-    label = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link"}
-    if effect.state == EffectState.DONE:
-        status = "planned" if effect.result.get("dry_run") else "delivered"
-    elif effect.state == EffectState.FAILED:
-        status = "failed"
-    else:
-        status = "retrying" if effect.last_error else "pending"
-    return {
-        "kind": kind,
-        "label": label.get(kind, kind) + (f" ({effect.target})" if effect.target else ""),
-        "status": status,
-        "attempts": effect.attempts,
-        "last_error": effect.last_error,
-        "next_attempt_at": effect.next_attempt_at,
-    }
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from integrator.bootstrap import Services, run_doctor
+from integrator.application.doctor import Checkup
+from integrator.application.ports import StatsReader
+from integrator.domain.ownership import Catalog, Registry
+from integrator.errors import StoreUnavailable
 from integrator.web.metrics import Metrics
 
 
-def readiness(services: Services) -> dict[str, str]:
+def readiness(stats: StatsReader, registry: Registry, catalog: Catalog) -> dict[str, str]:
     """Each check's verdict: "ok" or what is wrong."""
     checks = {}
     try:
-        with services.store.engine.connect() as conn:  # type: ignore[attr-defined]  # the SQL store's engine, until tokens and stats have ports
-            conn.execute(text("SELECT 1"))
+        stats.ping()
         checks["database"] = "ok"
-    except SQLAlchemyError as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
-    rules = len(services.registry.rules)
-    checks["registry"] = "ok" if rules else "no valid rules loaded"
-    checks["catalog"] = "ok" if services.catalog.teams else "no owners loaded"
+    except StoreUnavailable as exc:
+        checks["database"] = f"unreachable: {exc}"
+    checks["registry"] = "ok" if registry.rules else "no valid rules loaded"
+    checks["catalog"] = "ok" if catalog.teams else "no owners loaded"
     return checks
 
 
-def router(services: Services, *, metrics: Metrics) -> APIRouter:
+def router(
+    *,
+    stats: StatsReader,
+    registry: Registry,
+    catalog: Catalog,
+    metrics: Metrics,
+    doctor: Callable[[], Checkup] | None = None,
+) -> APIRouter:
     routes = APIRouter(tags=["operations"])
 
     @routes.get("/healthz", summary="The process is up")
@@ -43,11 +50,11 @@ def router(services: Services, *, metrics: Metrics) -> APIRouter:
     )
     def readyz(deep: bool = False) -> Response:
         """`deep=1` also runs `integrator doctor`'s checks (reads Jira, PagerDuty and SMTP; slower)."""
-        checks = readiness(services)
+        checks = readiness(stats, registry, catalog)
         ready = all(verdict == "ok" for verdict in checks.values())
         body: dict[str, Any] = {"checks": checks}
-        if deep:
-            body["doctor"] = (checkup := run_doctor(services.settings)).as_dict()
+        if deep and doctor is not None:
+            body["doctor"] = (checkup := doctor()).as_dict()
             ready = ready and checkup.healthy
         body = {"status": "ready" if ready else "not ready", **body}
         return JSONResponse(body, status_code=200 if ready else 503)

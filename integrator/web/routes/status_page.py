@@ -9,18 +9,21 @@ no link into Jira or PagerDuty. A revoked or unknown token is a plain 404.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from integrator.application.ports import Clock
 from integrator.application.updates import revoke_status_page, share_status_page
-from integrator.bootstrap import Services
 from integrator.domain.clocks import promises
-from integrator.domain.escalation import Escalation, State, status_page_url
+from integrator.domain.escalation import State
 from integrator.messages.customer import customer_timeline
 from integrator.web.auth import Authenticator
 from integrator.web.pages import Pages
+
+if TYPE_CHECKING:
+    from integrator.application.services import EscalationStore
 
 PRIVATE = {
     "cache-control": "no-store",
@@ -36,53 +39,49 @@ STANDING = {
 }
 
 
-def status_url(public_url: str, escalation: Escalation) -> str | None:
-    """The link the customer gets, while the page is shared."""
-    return status_page_url(public_url, escalation.status_token) if escalation.status_token else None
-
-
-def router(services: Services, *, auth: Authenticator, pages: Pages) -> APIRouter:
+def router(*, store: EscalationStore, clock: Clock, auth: Authenticator, pages: Pages) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
+    _customer_status(routes, store, clock, pages)
+    _share_and_revoke(routes, store, clock, auth)
+    return routes
 
+
+def _customer_status(routes: APIRouter, store: EscalationStore, clock: Clock, pages: Pages) -> None:
     def private(request: Request, name: str, context: dict[str, Any], status: int) -> Response:
         # Rendered without the CSRF cookie pages.render sets: a customer has no form to post.
-        full = {"now": services.clock.now(), **context}
+        full = {"now": clock.now(), **context}
         response = pages.templates.TemplateResponse(request, name, full, status_code=status)
         response.headers.update(PRIVATE)
         return response
 
     @routes.get("/status/{token}")
     async def customer_status(request: Request, token: str) -> Response:
-        escalation = await asyncio.to_thread(services.store.by_status_token, token)
+        escalation = await asyncio.to_thread(store.by_status_token, token)
         if escalation is None:
             return private(request, "status_gone.html", {}, 404)
-        now = services.clock.now()
         context = {
             "e": escalation,
             "standing": STANDING[escalation.state],
             "timeline": customer_timeline(escalation),
-            "promises": promises(escalation, now=now),
+            "promises": promises(escalation, now=clock.now()),
         }
         return private(request, "status.html", context, 200)
 
+
+def _share_and_revoke(routes: APIRouter, store: EscalationStore, clock: Clock, auth: Authenticator) -> None:
+    async def change(request: Request, escalation_id: str, *, share: bool) -> Response:
+        principal = await asyncio.to_thread(auth.web, request)
+        form = await request.form(max_files=0, max_fields=10)
+        auth.csrf.check_form(request, form)
+        escalation = await asyncio.to_thread(store.get, escalation_id)
+        action = share_status_page if share else revoke_status_page
+        await asyncio.to_thread(action, store, escalation, by=principal.name, now=clock.now())
+        return RedirectResponse(f"/escalations/{escalation_id}#status-page", status_code=303)
+
     @routes.post("/escalations/{escalation_id}/status-page")
     async def share(request: Request, escalation_id: str) -> Response:
-        return await _change(request, escalation_id, share=True)
+        return await change(request, escalation_id, share=True)
 
     @routes.post("/escalations/{escalation_id}/status-page/revoke")
     async def revoke(request: Request, escalation_id: str) -> Response:
-        return await _change(request, escalation_id, share=False)
-
-    async def _change(request: Request, escalation_id: str, *, share: bool) -> Response:
-        principal = await asyncio.to_thread(auth.web, request)
-        form = await request.form(max_files=0, max_fields=10)
-        csrf = form.get(auth.csrf.field)
-        auth.csrf.check(request, csrf if isinstance(csrf, str) else None)
-        escalation = await asyncio.to_thread(services.store.get, escalation_id)
-        change = share_status_page if share else revoke_status_page
-        await asyncio.to_thread(
-            change, services.store, escalation, by=principal.name, now=services.clock.now()
-        )
-        return RedirectResponse(f"/escalations/{escalation_id}#status-page", status_code=303)
-
-    return routes
+        return await change(request, escalation_id, share=False)

@@ -11,34 +11,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 
-from integrator.bootstrap import Services
+from integrator.application.ports import Clock
+from integrator.application.sync import Syncer
 from integrator.domain.escalation import Escalation
-from integrator.web import signatures as webhooks
+from integrator.web import signatures
 from integrator.web.metrics import Metrics
 from integrator.web.problems import problem
+
+if TYPE_CHECKING:
+    from integrator.application.services import EscalationStore
 
 log = logging.getLogger(__name__)
 
 
-def router(services: Services, *, metrics: Metrics) -> APIRouter:
-    routes = APIRouter(prefix="/webhooks", include_in_schema=False)
+class _Deliveries:
+    """What every webhook does once its signature is checked: dedupe, find the escalation, re-fetch it."""
 
-    def resync(escalation_id: str) -> None:
-        # The edge of a background job: say it and count it; the scheduled sync retries.
-        try:
-            services.syncer.sync_one(escalation_id)
-        except Exception:
-            metrics.background_errors.inc()
-            log.exception(
-                "webhook re-fetch of escalation %s failed; the scheduled sync will retry", escalation_id
-            )
+    def __init__(self, *, store: EscalationStore, syncer: Syncer, clock: Clock, metrics: Metrics) -> None:
+        self.store = store
+        self.syncer = syncer
+        self.clock = clock
+        self.metrics = metrics
 
     async def accept(
+        self,
         request: Request,
         tasks: BackgroundTasks,
         *,
@@ -56,49 +59,76 @@ def router(services: Services, *, metrics: Metrics) -> APIRouter:
             )
         try:
             about = subject(body)
-        except webhooks.MalformedPayload as exc:
+        except signatures.MalformedPayload as exc:
             return JSONResponse(problem("invalid", f"the {source} webhook's {exc}"), status_code=400)
-        delivery = webhooks.delivery_id(source, request.headers.get(delivery_header), body)
-        now = services.clock.now()
-        if not await asyncio.to_thread(services.store.first_delivery, delivery, now=now):
+        delivery = signatures.delivery_id(source, request.headers.get(delivery_header), body)
+        now = self.clock.now()
+        if not await asyncio.to_thread(self.store.first_delivery, delivery, now=now):
             return JSONResponse({"status": "duplicate", "escalation": None}, status_code=200)
         escalation = await asyncio.to_thread(find, about) if about else None
         if escalation is None:
             return JSONResponse({"status": "ignored", "escalation": None}, status_code=202)
-        tasks.add_task(resync, escalation.id)
+        tasks.add_task(self.resync, escalation.id)
         return JSONResponse({"status": "accepted", "escalation": escalation.id}, status_code=202)
 
+    def resync(self, escalation_id: str) -> None:
+        # The edge of a background job: say it and count it; the scheduled sync retries.
+        try:
+            self.syncer.sync_one(escalation_id)
+        except Exception:
+            self.metrics.background_errors.inc()
+            log.exception(
+                "webhook re-fetch of escalation %s failed; the scheduled sync will retry", escalation_id
+            )
+
+
+def router(
+    *,
+    store: EscalationStore,
+    syncer: Syncer,
+    clock: Clock,
+    metrics: Metrics,
+    pagerduty_secrets: Sequence[SecretStr],
+    jira_secret: SecretStr | None,
+) -> APIRouter:
+    routes = APIRouter(prefix="/webhooks", include_in_schema=False)
+    deliveries = _Deliveries(store=store, syncer=syncer, clock=clock, metrics=metrics)
+    _pagerduty(routes, deliveries, [s.get_secret_value() for s in pagerduty_secrets])
+    _jira(routes, deliveries, jira_secret.get_secret_value() if jira_secret else None)
+    return routes
+
+
+def _pagerduty(routes: APIRouter, deliveries: _Deliveries, secrets: list[str]) -> None:
     @routes.post("/pagerduty")
     async def pagerduty(request: Request, tasks: BackgroundTasks) -> Response:
-        secrets = [s.get_secret_value() for s in services.settings.pagerduty.webhook_secrets]
         if not secrets:
             log.warning("PagerDuty webhook refused: INTEGRATOR_PAGERDUTY__WEBHOOK_SECRETS is not set")
-        return await accept(
+        return await deliveries.accept(
             request,
             tasks,
             source="pagerduty",
-            verified=lambda body: webhooks.verify_pagerduty(
+            verified=lambda body: signatures.verify_pagerduty(
                 body, request.headers.get("x-pagerduty-signature"), secrets
             ),
             delivery_header="x-webhook-id",
-            subject=webhooks.pagerduty_incident_id,
-            find=services.store.by_incident,
+            subject=signatures.pagerduty_incident_id,
+            find=deliveries.store.by_incident,
         )
 
+
+def _jira(routes: APIRouter, deliveries: _Deliveries, secret: str | None) -> None:
     @routes.post("/jira")
     async def jira(request: Request, tasks: BackgroundTasks) -> Response:
-        configured = services.settings.jira.webhook_secret
-        secret = configured.get_secret_value() if configured else None
         if not secret:
             log.warning("Jira webhook refused: INTEGRATOR_JIRA__WEBHOOK_SECRET is not set")
-        return await accept(
+        return await deliveries.accept(
             request,
             tasks,
             source="jira",
-            verified=lambda body: webhooks.verify_jira(body, request.headers.get("x-hub-signature"), secret),
+            verified=lambda body: signatures.verify_jira(
+                body, request.headers.get("x-hub-signature"), secret
+            ),
             delivery_header="x-atlassian-webhook-identifier",
-            subject=webhooks.jira_issue_key,
-            find=services.store.by_issue,
+            subject=signatures.jira_issue_key,
+            find=deliveries.store.by_issue,
         )
-
-    return routes

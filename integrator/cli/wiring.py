@@ -1,0 +1,52 @@
+"""What the entrypoint hands the commands (`Wiring`), and the services a command builds from it, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import typer
+
+from integrator.application.configuration import load_settings
+from integrator.application.doctor import Checkup
+from integrator.application.services import Services
+from integrator.errors import ConfigError
+from integrator.settings import Settings
+
+
+class Serve(Protocol):
+    def __call__(self, settings: Settings, build: Callable[[], Services], *, host: str, port: int) -> None:
+        """Refuse `settings` unfit to serve on `host` before calling `build`; then serve until stopped."""
+        ...
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the entrypoint hands the commands: how to build the services, and how to serve them."""
+
+    build: Callable[[Settings], Services]
+    serve: Serve
+    doctor: Callable[[Settings], Checkup]
+
+
+def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
+    """The services, built on first use and closed with the command (tests may hand ready ones in)."""
+    root = ctx.find_root()
+    if isinstance(root.obj, Services):
+        return root.obj
+    if "services" not in root.meta:
+        settings = load_settings()
+        if dry_run:
+            settings = settings.model_copy(update={"dry_run": True})
+        built = root.meta["services"] = wiring(ctx).build(settings)
+        root.call_on_close(built.close)
+    found: Services = root.meta["services"]
+    return found
+
+
+def wiring(ctx: typer.Context) -> Wiring:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Wiring):
+        raise ConfigError("run integrator as `integrator` or `python -m integrator`, which wire its commands")
+    return obj

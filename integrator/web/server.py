@@ -1,0 +1,29 @@
+"""`integrator serve`: refuse what must not be served, then build the services and run the app (uvicorn)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from integrator import logs
+from integrator.application.services import Services
+from integrator.settings import Settings
+from integrator.web.app import check_serving, create_app
+
+
+def serve(settings: Settings, build: Callable[[], Services], *, host: str, port: int) -> None:
+    """Check `settings` for serving on `host` before anything is built or bound; then serve until stopped."""
+    import uvicorn  # only serving needs it
+
+    check_serving(settings, host)
+    logs.configure_process(logging.INFO)  # every request and effect
+    services = build()
+    try:
+        web = create_app(services, host=host, sync_every=services.settings.sync.interval_seconds)
+        # The peer address must stay the real one: trusted-proxy sign-in checks it.
+        # log_config=None: uvicorn's lines go through integrator's format (logs.py).
+        uvicorn.run(
+            web, host=host, port=port, proxy_headers=False, server_header=False, ws="none", log_config=None
+        )
+    finally:
+        services.close()

@@ -1,0 +1,84 @@
+"""What the escalation page shows: its effects as people read them, the customer update and the status link.
+
+The form routes and the customer-update routes both render that page; both take its context from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from integrator.application.updates import next_update_number
+from integrator.domain.escalation import Effect, EffectState, Escalation, status_page_url
+from integrator.messages.customer import customer_update_draft
+
+REFRESH_SECONDS = 3
+LABELS = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link"}
+
+
+def escalation_page(
+    escalation: Escalation,
+    *,
+    public_url: str,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The context of `escalation.html`; with `values`, the update form as the Sales Engineer left it.
+
+    The page refreshes itself while effects are pending, unless it holds the Sales Engineer's text.
+    """
+    pending = any(f.state == EffectState.PENDING for f in escalation.effects)
+    return {
+        "e": escalation,
+        "effects": [effect_view(effect) for effect in escalation.effects],
+        "refresh": REFRESH_SECONDS if pending and values is None else None,
+        **customer_sections(escalation, public_url=public_url, values=values, errors=errors),
+    }
+
+
+def effect_view(effect: Effect) -> dict[str, Any]:
+    """One effect as the page shows it: delivered, planned (dry-run), pending, retrying or failed."""
+    kind = effect.kind.value
+    if effect.state == EffectState.DONE:
+        status = "planned" if effect.result.get("dry_run") else "delivered"
+    elif effect.state == EffectState.FAILED:
+        status = "failed"
+    else:
+        status = "retrying" if effect.last_error else "pending"
+    return {
+        "kind": kind,
+        "label": LABELS.get(kind, kind) + (f" ({effect.target})" if effect.target else ""),
+        "status": status,
+        "attempts": effect.attempts,
+        "last_error": effect.last_error,
+        "next_attempt_at": effect.next_attempt_at,
+    }
+
+
+def customer_sections(
+    escalation: Escalation,
+    *,
+    public_url: str,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """What the escalation page needs for its "Customer update" and "Status page" sections."""
+    if values is None:
+        draft = customer_update_draft(escalation)
+        values = {
+            "to": draft.to if draft else "",
+            "subject": draft.subject if draft else "",
+            "body": draft.body if draft else "",
+            "includes_rca": "",
+            "number": str(next_update_number(escalation)),
+        }
+    return {
+        "update": values,
+        "update_errors": dict(errors or {}),
+        "status_url": status_url(public_url, escalation),
+    }
+
+
+def status_url(public_url: str, escalation: Escalation) -> str | None:
+    """The link the customer gets, while the page is shared."""
+    return status_page_url(public_url, escalation.status_token) if escalation.status_token else None
