@@ -6,7 +6,6 @@ A customer update is an EMAIL effect like any other (retried, visible), owed onc
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,13 +13,13 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
+from integrator.domain.report import email_problem
 from integrator.errors import InvalidReport
 from integrator.store.escalations import Store
 
 UPDATE_PREFIX = "customer-update:"
 SUBJECT_MAX = 250
 BODY_MAX = 20_000
-_ONE_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]]+@[^@\s<>,;\"()\[\]]+\.[^@\s<>,;\"()\[\]]+$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class CustomerUpdate:
         errors: dict[str, str] = {}
         if not to:
             errors["to"] = "is required"
-        elif not _ONE_ADDRESS.match(to):
+        elif email_problem(to) is not None:
             errors["to"] = "must be one email address"
         if not subject:
             errors["subject"] = "is required"

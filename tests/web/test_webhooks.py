@@ -108,9 +108,9 @@ def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def pd_event(incident_id: str, event_type: str = "incident.acknowledged") -> bytes:
+def pd_event(incident_id: str, event_type: str = "incident.acknowledged", event_id: str = "01DEF") -> bytes:
     event = {
-        "id": "01DEF",
+        "id": event_id,
         "event_type": event_type,
         "resource_type": "incident",
         "occurred_at": "2026-11-28T15:05:00.000Z",
@@ -226,11 +226,11 @@ def test_any_of_several_signatures_verifies_while_secrets_are_rotated(
     world.services.settings = with_secrets(
         world.services.settings, pagerduty=["old-secret", "new-secret"], jira=None
     )
-    body = pd_event(escalation["pagerduty"]["incident_id"])
+    body, other = (pd_event(escalation["pagerduty"]["incident_id"], event_id=e) for e in ("01A", "01B"))
 
     both = post_pd(client, body, f"v1={sign('new-secret', body)},v1={sign('newer-secret', body)}", "wh-1")
     old_only = post_pd(
-        client, body, f"v1={sign('retired-secret', body)}, v1={sign('old-secret', body)}", "wh-2"
+        client, other, f"v1={sign('retired-secret', other)}, v1={sign('old-secret', other)}", "wh-2"
     )
     neither = post_pd(
         client, body, f"v1={sign('retired-secret', body)},v1={sign('newer-secret', body)}", "wh-3"
@@ -249,10 +249,12 @@ def test_a_redelivered_pagerduty_webhook_is_applied_once(
 
     first = post_pd(client, body, signature, webhook_id="wh-7")
     again = post_pd(client, body, signature, webhook_id="wh-7")
-    later = post_pd(client, body, signature, webhook_id="wh-8")  # a new delivery: new news
+    replayed = post_pd(client, body, signature, webhook_id="wh-8")  # the same signed event, a new id
+    news = pd_event(escalation["pagerduty"]["incident_id"], event_id="01GHI")
+    later = post_pd(client, news, f"v1={sign(PD_SECRET, news)}", webhook_id="wh-9")  # a new event
 
-    assert (first.status_code, again.status_code, later.status_code) == (202, 200, 202)
-    assert again.json()["status"] == "duplicate"
+    assert [r.status_code for r in (first, again, replayed, later)] == [202, 200, 200, 202]
+    assert again.json()["status"] == replayed.json()["status"] == "duplicate"
     assert syncer.calls == [escalation["id"], escalation["id"]]
 
 
@@ -263,13 +265,17 @@ def test_a_signed_jira_webhook_re_fetches_its_escalation_once_per_delivery(
     body = jira_event(escalation["jira"]["key"])
     signature = f"sha256={sign(JIRA_SECRET, body)}"
 
+    news = json.dumps({**json.loads(body), "timestamp": 1764427500000}).encode()  # a later event
+
     first = post_jira(client, body, signature, delivery="d-1")
     again = post_jira(client, body, signature, delivery="d-1")
-    unnamed = post_jira(client, body, signature, delivery=None)  # no id: the body itself tells
-    unnamed_again = post_jira(client, body, signature, delivery=None)
+    renamed = post_jira(client, body, signature, delivery="d-9")  # the same signed body, a new id
+    unnamed = post_jira(client, body, signature, delivery=None)
+    later = post_jira(client, news, f"sha256={sign(JIRA_SECRET, news)}", delivery=None)
     wrong = post_jira(client, body, f"sha256={sign('other', body)}", delivery="d-2")
 
-    assert [r.status_code for r in (first, again, unnamed, unnamed_again, wrong)] == [202, 200, 202, 200, 401]
+    codes = [r.status_code for r in (first, again, renamed, unnamed, later, wrong)]
+    assert codes == [202, 200, 200, 200, 202, 401]
     assert syncer.calls == [escalation["id"], escalation["id"]]
 
 
@@ -284,6 +290,19 @@ def test_a_webhook_about_an_incident_or_issue_integrator_does_not_know_is_taken_
 
     assert (pd.status_code, jira.status_code) == (202, 202)
     assert pd.json()["status"] == jira.json()["status"] == "ignored"
+    assert syncer.calls == []
+
+
+def test_a_signed_body_nested_a_hundred_thousand_deep_is_refused_with_400_on_both_webhooks(
+    client: TestClient, syncer: RecordingSyncer
+) -> None:
+    deep = b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    pd = post_pd(client, deep, f"v1={sign(PD_SECRET, deep)}")
+    jira = post_jira(client, deep, f"sha256={sign(JIRA_SECRET, deep)}")
+
+    assert (pd.status_code, jira.status_code) == (400, 400)
+    assert pd.json()["message"] == "the pagerduty webhook's body nests deeper than 32 levels"
     assert syncer.calls == []
 
 

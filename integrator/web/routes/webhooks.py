@@ -58,7 +58,7 @@ def router(services: Services, *, metrics: Metrics) -> APIRouter:
             about = subject(body)
         except webhooks.MalformedPayload as exc:
             return JSONResponse(problem("invalid", f"the {source} webhook's {exc}"), status_code=400)
-        delivery = webhooks.delivery_id(source, request.headers.get(delivery_header), body)
+        delivery = webhooks.delivery_id(source, body)
         now = services.clock.now()
         if not await asyncio.to_thread(services.store.first_delivery, delivery, now=now):
             return JSONResponse({"status": "duplicate", "escalation": None}, status_code=200)
