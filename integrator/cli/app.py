@@ -256,7 +256,7 @@ def registry_check(
     catalog = bootstrap.load_catalog(settings)
     path = registry or settings.registry
     parsed = bootstrap.load_registry(path, catalog)
-    for e in parsed.errors:
+    for e in parsed.findings:
         hint = f" ({e.suggestion})" if e.suggestion else ""
         out.print(f"{path}:{e.line}:{e.column}: {e.kind}: {e.message}{hint}")
     if parsed.errors:
