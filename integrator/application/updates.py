@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
-from integrator.domain.report import email_problem
+from integrator.domain.report import control_character, email_problem
 from integrator.errors import InvalidReport
 from integrator.store.escalations import Store
 
@@ -43,12 +43,14 @@ class CustomerUpdate:
             errors["to"] = "must be one email address"
         if not subject:
             errors["subject"] = "is required"
-        elif "\n" in subject or "\r" in subject:
+        elif control_character(subject) is not None:
             errors["subject"] = "must be one line"
         elif len(subject) > SUBJECT_MAX:
             errors["subject"] = f"is over {SUBJECT_MAX} characters"
         if not body:
             errors["body"] = "is required"
+        elif (found := control_character(body, free_text=True)) is not None:
+            errors["body"] = f"contains a control character ({found})"
         elif len(body) > BODY_MAX:
             errors["body"] = f"is over {BODY_MAX:,} characters"
         if errors:

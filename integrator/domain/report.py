@@ -27,8 +27,8 @@ def email_problem(value: str) -> str | None:
     """
     if len(value) > EMAIL_MAX:
         return f"is longer than {EMAIL_MAX} characters, the most an email address can have"
-    if (control := _CONTROL.search(value)) is not None:
-        return f"contains a control character ({_codepoint(control.group())})"
+    if (found := control_character(value)) is not None:
+        return f"contains a control character ({found})"
     if "," in value or ";" in value or value.count("@") > 1:
         return "must be exactly one email address"
     try:
@@ -57,28 +57,37 @@ def _codepoint(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
+def control_character(value: str, *, free_text: bool = False) -> str | None:
+    """The first control character in `value` as `U+0000`, or None; free text may hold tabs and newlines."""
+    found = (_CONTROL_BUT_LINES if free_text else _CONTROL).search(value)
+    return _codepoint(found.group()) if found else None
+
+
 def _one_line(value: str) -> str:
     """A one-line field: trimmed, and with no control character at all (not even a line break)."""
     return _no_control(value.strip())
 
 
 def _no_control(value: str) -> str:
-    if (control := _CONTROL.search(value)) is not None:
-        raise ValueError(f"must be one line without control characters (found {_codepoint(control.group())})")
+    if (found := control_character(value)) is not None:
+        raise ValueError(f"must be one line without control characters (found {found})")
     return value
 
 
 def _free_text(value: str) -> str:
     """Free text keeps its tabs and line breaks; any other control character is refused."""
-    if (control := _CONTROL_BUT_LINES.search(value)) is not None:
-        raise ValueError(f"contains a control character ({_codepoint(control.group())})")
+    if (found := control_character(value, free_text=True)) is not None:
+        raise ValueError(f"contains a control character ({found})")
     return value
 
 
 def latest() -> date:
-    """The last date a report may name: ten years from today (the 28th for a 29 February)."""
+    """The last date a report may name: ten years from today (28 February for a 29 February)."""
     today = datetime.now(UTC).date()
-    return today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
 def _in_window(value: _When) -> _When:

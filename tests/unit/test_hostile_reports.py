@@ -150,3 +150,25 @@ def test_a_customer_update_goes_to_exactly_one_clean_address(to: str) -> None:
         CustomerUpdate.checked(to=to, subject="Update on your proof-of-concept", body="We found it.")
 
     assert caught.value.fields == {"to": "must be one email address"}
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "field", "message"),
+    [
+        ("Update\x00", "We found it.", "subject", "must be one line"),
+        ("Update", "We found\x00 it.", "body", "contains a control character (U+0000)"),
+    ],
+)
+def test_a_customer_update_refuses_nul_in_its_subject_and_body(
+    subject: str, body: str, field: str, message: str
+) -> None:
+    with pytest.raises(InvalidReport) as caught:
+        CustomerUpdate.checked(to="hank@globex.example", subject=subject, body=body)
+
+    assert caught.value.fields == {field: message}
+
+
+def test_a_customer_update_keeps_the_lines_and_tabs_of_its_body() -> None:
+    update = CustomerUpdate.checked(to="hank@globex.example", subject="Update", body="Found:\r\n\tthe pool")
+
+    assert update.body == "Found:\n\tthe pool"
