@@ -41,6 +41,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _BARE_HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][\w.-]*)?")
 _TOKEN = re.compile(r"\S+")
 _SLASHES = re.compile(r"/{2,}")
+_LEADING = re.compile(r"^(?:\./|/)+")  # every leading `./` and `/`, removed in one pass
 _WILDCARDS = frozenset("*?[")
 _STAR_RUN = re.compile(r"(?<!\\)\*+")  # a run of unescaped `*`
 
@@ -95,8 +96,8 @@ def normalise(location: str) -> str:
     path = location.replace("\\", "/") if "\\" in location else location
     if "//" in path:
         path = _SLASHES.sub("/", path)
-    while path.startswith(("./", "/")):
-        path = path[1:] if path.startswith("/") else path[2:]
+    if path.startswith(("./", "/")):
+        path = _LEADING.sub("", path, count=1)
     return path
 
 

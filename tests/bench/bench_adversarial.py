@@ -120,6 +120,7 @@ def cases() -> list[Case]:
         Case("preview trace: Go `a.go`", lambda n: "\t" + "a.go" * (n // 4) + ":x", trace),
         Case("registry match: *a*a*a*a*a*a*a*b", lambda n: "a" * n, registry.match),
         Case("registry match: **/a/**/a/**/a/**/b", lambda n: "a/" * (n // 2), registry.match),
+        Case("registry match: ./././ location", lambda n: "./" * (n // 2) + "a", registry.match),
         Case(
             "registry parse: hostile lines",
             lambda n: "*a*a*a*a*a*a*a*b @acme/a\n" * (n // 25),

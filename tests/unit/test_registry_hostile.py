@@ -37,6 +37,15 @@ def test_many_double_stars_against_a_deep_path_decide_by_the_last_matching_line(
     assert registry.match("a/" * 4 + "x/b") is not None
 
 
+def test_a_location_behind_a_hundred_thousand_dot_slashes_is_normalised_in_one_pass() -> None:
+    registry = Registry.parse("*  @acme/platform\n/docs/  @acme/docs\n")
+
+    rule = registry.match("./" * 100_000 + "docs/a.md")
+
+    assert rule is not None
+    assert rule.owners == ("@acme/docs",)
+
+
 def test_pathological_lines_are_warned_about_and_still_valid() -> None:
     registry = Registry.parse(
         f"docs/*  @acme/docs\n  {HOSTILE}  @acme/ingest\n**/a/**/b/**/c/**/d/**/e  @acme/query\n"
