@@ -84,11 +84,10 @@ def delivery_id(source: str, raw_body: bytes) -> str:
     result is at most `DELIVERY_ID_MAX` characters, so no two deliveries are ever cut to one.
     """
     event_id = _text(_object(_load(raw_body).get("event")).get("id")) if source == "pagerduty" else None
-    if event_id is not None and len(source) + len(event_id) + 7 <= DELIVERY_ID_MAX:
-        return f"{source}:event:{event_id}"
-    if event_id is not None:
-        return f"{source}:event-sha256:{_sha256(event_id.encode())}"
-    return f"{source}:body-sha256:{_sha256(raw_body)}"
+    if event_id is None:
+        return f"{source}:body-sha256:{_sha256(raw_body)}"
+    whole = f"{source}:event:{event_id}"
+    return whole if len(whole) <= DELIVERY_ID_MAX else f"{source}:event-sha256:{_sha256(event_id.encode())}"
 
 
 def _load(raw_body: bytes) -> dict[str, Any]:

@@ -82,14 +82,16 @@ def nul_at_end(n: int) -> str:
 
 
 def cases() -> list[Case]:
+    return [*field_cases(), *other_input_cases(), *preview_cases()]
+
+
+def field_cases() -> list[Case]:
+    """Each report field, through `parse_report` as the API and the CLI read a report."""
     emails = ["reporter.email", *(f"deal.{who}.email" for who in ("economic_buyer", "executive_sponsor"))]
     emails.append("deal.account_executive.email")
     texts = ["deal.account", "deal.economic_buyer.name", "reporter.name", "failure.title"]
     texts += ["failure.criterion", "failure.environment", "failure.description", "failure.observed"]
     texts += ["failure.stack_trace", "idempotency_key"]
-    registry = Registry.parse(
-        "*  @acme/platform\n*a*a*a*a*a*a*a*b  @acme/ingest\n**/a/**/a/**/a/**/b  @acme/query\n"
-    )
     return [
         *(field_case(path, email) for path in emails),
         *(field_case(path, nul_at_end) for path in texts),
@@ -98,13 +100,22 @@ def cases() -> list[Case]:
         field_case("failure.occurred_at", lambda n: "9999-12-31T23:59:00-12:00" + " " * (n - 25)),
         field_case("deal.poc_ends_on", lambda n: "9" * n),
         field_case("deal.arr", lambda n: int("9" * min(n, 4000))),  # Python reads 4,300 digits at most
+    ]
+
+
+def other_input_cases() -> list[Case]:
+    """The form's ARR, a customer update, a JSON body and a signed webhook's payload."""
+
+    def update(field: str) -> Callable[[Any], object]:
+        base = {"to": "hank@globex.example", "subject": "Update", "body": "Fixed."}
+        return refused(lambda value: CustomerUpdate.checked(**{**base, field: value}))
+
+    return [
         Case("form deal.arr (parse_amount)", lambda n: "$" + "9" * (n - 2) + "k", refused(parse_amount)),
         Case("form deal.arr, grouped", lambda n: "1" + ",000" * (n // 4), refused(parse_amount)),
-        Case(
-            "customer update to",
-            email,
-            refused(lambda to: CustomerUpdate.checked(to=to, subject="Update", body="Fixed.")),
-        ),
+        Case("customer update to", email, update("to")),
+        Case("customer update subject", nul_at_end, update("subject")),
+        Case("customer update body", nul_at_end, update("body")),
         Case("JSON body nested [[[...", lambda n: "[" * n, refused(load_json)),
         Case("JSON body, unterminated strings", lambda n: '"\\' * (n // 2), refused(load_json)),
         Case("webhook payload nested", lambda n: b'{"event": ' + b"[" * n, refused(pagerduty_incident_id)),
@@ -113,6 +124,15 @@ def cases() -> list[Case]:
             lambda n: json.dumps({"event": {"id": "e" * n}}).encode(),
             lambda body: delivery_id("pagerduty", body),
         ),
+    ]
+
+
+def preview_cases() -> list[Case]:
+    """What the owner preview does with a pasted trace: extract its locations, match them."""
+    registry = Registry.parse(
+        "*  @acme/platform\n*a*a*a*a*a*a*a*b  @acme/ingest\n**/a/**/a/**/a/**/b  @acme/query\n"
+    )
+    return [
         Case("preview trace: .NET `) in `", lambda n: "at a(" + ") in " * (n // 5) + "x", trace),
         Case("preview trace: JVM frames", lambda n: "\tat a.B(a.java:1)\n" * (n // 18), trace),
         Case("preview trace: Node `a:1:`", lambda n: "at " + "a:1:" * (n // 4) + "x", trace),
