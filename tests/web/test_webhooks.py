@@ -258,6 +258,22 @@ def test_a_redelivered_pagerduty_webhook_is_applied_once(
     assert syncer.calls == [escalation["id"], escalation["id"]]
 
 
+def test_two_events_whose_long_ids_differ_only_after_250_characters_are_both_applied(
+    client: TestClient, bearer: dict[str, str], syncer: RecordingSyncer
+) -> None:
+    escalation = escalate(client, bearer)
+    incident = escalation["pagerduty"]["incident_id"]
+    first, second = (pd_event(incident, event_id="e" * 300 + last) for last in "12")
+
+    answers = [
+        post_pd(client, body, f"v1={sign(PD_SECRET, body)}", webhook_id="w" * 300 + last)
+        for body, last in ((first, "1"), (second, "2"))
+    ]
+
+    assert [a.status_code for a in answers] == [202, 202]
+    assert syncer.calls == [escalation["id"], escalation["id"]]
+
+
 def test_a_signed_jira_webhook_re_fetches_its_escalation_once_per_delivery(
     client: TestClient, bearer: dict[str, str], syncer: RecordingSyncer
 ) -> None:
