@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from integrator.domain.jsonbody import load_json
+from integrator.domain.report import control_character
 from integrator.errors import InvalidReport
 
 PAGERDUTY_SCHEME = "v1="
@@ -109,4 +110,7 @@ def _object(value: object) -> dict[str, Any]:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    """A usable id: a string with text and no control character (a NUL cannot reach the database)."""
+    if not isinstance(value, str) or not value.strip() or control_character(value) is not None:
+        return None
+    return value

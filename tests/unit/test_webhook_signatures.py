@@ -140,3 +140,11 @@ def test_a_body_nested_a_hundred_thousand_deep_is_malformed_not_a_crash() -> Non
 
     with pytest.raises(MalformedPayload, match="nests deeper than 32 levels"):
         pagerduty_incident_id(deep)
+
+
+def test_an_id_holding_a_control_character_names_nothing_and_the_delivery_is_known_by_its_body() -> None:
+    body = b'{"event": {"id": "01\\u0000ABC", "data": {"type": "incident", "id": "P\\u0000Q"}}}'
+
+    assert pagerduty_incident_id(body) is None
+    assert jira_issue_key(b'{"issue": {"key": "ING-7\\n"}}') is None
+    assert delivery_id("pagerduty", body).startswith("pagerduty:body-sha256:")
