@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 EMAIL_MAX = 254  # RFC 5321: the longest address a forward path can carry
 EARLIEST = date(2000, 1, 1)
@@ -17,6 +18,8 @@ YEARS_AHEAD = 10
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc less tab, LF and CR
 _When = TypeVar("_When", date, datetime)
+_Value = TypeVar("_Value")
+STORED = "stored"  # validation context of a report read back from the store
 
 
 def email_problem(value: str) -> str | None:
@@ -98,13 +101,22 @@ def _in_window(value: _When) -> _When:
     return value
 
 
-Email = Annotated[str, AfterValidator(_check_email)]
-Text = Annotated[str, AfterValidator(_one_line)]
-RequiredText = Annotated[str, AfterValidator(_one_line), Field(min_length=1)]
-FreeText = Annotated[str, AfterValidator(_free_text)]
-When = Annotated[datetime, AfterValidator(_in_window)]
-Key = Annotated[str, AfterValidator(_no_control), Field(min_length=1, max_length=200)]
-Day = Annotated[date, AfterValidator(_in_window)]
+def _on_input(check: Callable[[_Value], _Value]) -> AfterValidator:
+    """`check` for what people send; a stored report is read back as it was accepted then."""
+
+    def run(value: _Value, info: ValidationInfo) -> _Value:
+        return value if isinstance(info.context, Mapping) and info.context.get(STORED) else check(value)
+
+    return AfterValidator(run)
+
+
+Email = Annotated[str, _on_input(_check_email)]
+Text = Annotated[str, _on_input(_one_line)]
+RequiredText = Annotated[str, _on_input(_one_line), Field(min_length=1)]
+FreeText = Annotated[str, _on_input(_free_text)]
+When = Annotated[datetime, _on_input(_in_window)]
+Key = Annotated[str, _on_input(_no_control), Field(min_length=1, max_length=200)]
+Day = Annotated[date, _on_input(_in_window)]
 
 
 class _Strict(BaseModel):
@@ -127,11 +139,11 @@ class Deal(_Strict):
 
 
 class Failure(_Strict):
-    title: Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=250)]
-    description: Annotated[str, AfterValidator(str.strip), AfterValidator(_free_text)] = ""
+    title: Annotated[str, _on_input(_one_line), Field(min_length=1, max_length=250)]
+    description: Annotated[str, AfterValidator(str.strip), _on_input(_free_text)] = ""
     criterion: Text = ""
-    observed: Annotated[str, AfterValidator(str.strip), AfterValidator(_free_text)] = ""
-    locations: list[Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=1000)]] = []
+    observed: Annotated[str, AfterValidator(str.strip), _on_input(_free_text)] = ""
+    locations: list[Annotated[str, _on_input(_one_line), Field(min_length=1, max_length=1000)]] = []
     stack_trace: FreeText = ""
     environment: Text = ""
     test_halted: bool = False
@@ -141,7 +153,7 @@ class Failure(_Strict):
 class Reporter(_Strict):
     name: Text = ""
     email: Email
-    time_zone: Annotated[str, AfterValidator(_no_control), AfterValidator(_check_time_zone)] = "UTC"
+    time_zone: Annotated[str, _on_input(_no_control), AfterValidator(_check_time_zone)] = "UTC"
 
 
 class FailureReport(_Strict):
@@ -151,9 +163,15 @@ class FailureReport(_Strict):
     failure: Failure
     reporter: Reporter
     rca_due: When | None = None
-    idempotency_key: (
-        Annotated[str, AfterValidator(_no_control), Field(min_length=1, max_length=200)] | None
-    ) = None
+    idempotency_key: Key | None = None
+
+    @classmethod
+    def stored(cls, data: Mapping[str, Any]) -> FailureReport:
+        """A report read back from the store: its shape is checked, not today's input rules.
+
+        A report accepted under earlier rules (a looser email check, no date window) stays readable.
+        """
+        return cls.model_validate(data, context={STORED: True})
 
     @model_validator(mode="after")
     def _needs_a_location(self) -> FailureReport:
