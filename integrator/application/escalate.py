@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
+from integrator.domain.jsonbody import load_json
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.report import FailureReport
@@ -27,10 +27,7 @@ OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
 def parse_report(data: str | bytes | Mapping[str, Any]) -> FailureReport:
     """A validated report from JSON text or a mapping; `InvalidReport` names every bad field."""
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise InvalidReport({"body": f"is not valid JSON ({exc})"}) from exc
+        data = load_json(data)
     if not isinstance(data, Mapping):
         raise InvalidReport({"body": "must be a JSON object"})
     try:

@@ -6,19 +6,18 @@ A customer update is an EMAIL effect like any other (retried, visible), owed onc
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from integrator.application.ports import EscalationStore
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
+from integrator.domain.report import control_character, email_problem
 from integrator.errors import AlreadyRecorded, InvalidReport
 
 UPDATE_PREFIX = "customer-update:"
 SUBJECT_MAX = 250
 BODY_MAX = 20_000
-_ONE_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]]+@[^@\s<>,;\"()\[\]]+\.[^@\s<>,;\"()\[\]]+$")
 
 
 @dataclass(frozen=True)
@@ -38,16 +37,18 @@ class CustomerUpdate:
         errors: dict[str, str] = {}
         if not to:
             errors["to"] = "is required"
-        elif not _ONE_ADDRESS.match(to):
+        elif email_problem(to) is not None:
             errors["to"] = "must be one email address"
         if not subject:
             errors["subject"] = "is required"
-        elif "\n" in subject or "\r" in subject:
+        elif control_character(subject) is not None:
             errors["subject"] = "must be one line"
         elif len(subject) > SUBJECT_MAX:
             errors["subject"] = f"is over {SUBJECT_MAX} characters"
         if not body:
             errors["body"] = "is required"
+        elif (found := control_character(body, free_text=True)) is not None:
+            errors["body"] = f"contains a control character ({found})"
         elif len(body) > BODY_MAX:
             errors["body"] = f"is over {BODY_MAX:,} characters"
         if errors:

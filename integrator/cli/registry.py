@@ -53,7 +53,7 @@ def check(
     catalog = load_catalog(settings)
     path = registry or settings.registry
     parsed = load_registry(path, catalog)
-    for e in parsed.errors:
+    for e in parsed.findings:
         hint = f" ({e.suggestion})" if e.suggestion else ""
         out.print(f"{path}:{e.line}:{e.column}: {e.kind}: {e.message}{hint}")
     if parsed.errors:

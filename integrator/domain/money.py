@@ -26,6 +26,7 @@ _AMOUNT = re.compile(
 )
 CENT = Decimal("0.01")
 LIMIT = Decimal("1e13")  # the store keeps 15 digits, two of them cents
+WHOLE_DIGITS = 13
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,10 @@ def parse_amount(text: str) -> Amount:
     match = _AMOUNT.match(shown.lower().replace("\u00a0", " "))
     if not match or match["scale"] not in SCALES:
         raise ValueError(f"{shown!r} is not an amount; write it like 480000, 500k, 1.2M or $480,000")
-    number = Decimal(re.sub(r"[,\s_]", "", match["number"]))
-    value = (number * SCALES[match["scale"]]).quantize(CENT)
+    digits = re.sub(r"[,\s_]", "", match["number"])
+    if len(digits.split(".", 1)[0].lstrip("0")) > WHOLE_DIGITS:  # before any arithmetic can overflow
+        raise ValueError(f"{shown!r} is too large for an ARR")
+    value = (Decimal(digits) * SCALES[match["scale"]]).quantize(CENT)
     if value >= LIMIT:
         raise ValueError(f"{shown!r} is too large for an ARR")
     return Amount(value=value, currency=CURRENCIES.get(match["currency"] or ""))

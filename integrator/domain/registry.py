@@ -1,8 +1,9 @@
 """The ownership registry: a CODEOWNERS file parsed, validated and matched with GitHub's semantics.
 
-Patterns are gitignore patterns (matched by pathspec's plain "gitignore" pattern, which agrees with
-GitHub) less GitHub's three unsupported features — leading `!`, unescaped `[ ]` and `\\#` — which
-make a line invalid. Decisions where GitHub's documentation leaves room:
+Patterns are gitignore patterns (read as pathspec's plain "gitignore" pattern reads them, which
+agrees with GitHub, and matched in linear time: see `gitignore.py`) less GitHub's three unsupported
+features — leading `!`, unescaped `[ ]` and `\\#` — which make a line invalid. Decisions where
+GitHub's documentation leaves room:
 
 - A line with any invalid part (pattern or owner) is skipped whole, as GitHub documents ("If any
   line in your CODEOWNERS file contains invalid syntax, that line will be skipped"); each invalid
@@ -28,11 +29,12 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
+from integrator.domain.gitignore import compile_pattern, slow_pattern
 
 MAX_BYTES = 3 * 1024 * 1024  # GitHub does not load a CODEOWNERS file of this size or more
 
 ErrorKind = Literal["Invalid pattern", "Invalid owner", "Unknown owner"]
+WarningKind = Literal["Slow pattern"]
 
 _USER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 _TEAM = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][\w.-]*")
@@ -40,6 +42,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _BARE_HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][\w.-]*)?")
 _TOKEN = re.compile(r"\S+")
 _SLASHES = re.compile(r"/{2,}")
+_LEADING = re.compile(r"^(?:\./|/)+")  # every leading `./` and `/`, removed in one pass
 _WILDCARDS = frozenset("*?[")
 
 
@@ -77,24 +80,46 @@ class LineError:
     suggestion: str | None = None
 
 
+@dataclass(frozen=True)
+class LineWarning:
+    """A valid line that deserves a look; it still matches as written, and `registry check` prints it."""
+
+    line: int
+    column: int
+    kind: WarningKind
+    message: str
+    suggestion: str | None = None
+
+
 def normalise(location: str) -> str:
     """`\\` → `/`, repeated `/` collapsed, leading `./` and `/` removed; case is kept."""
     path = location.replace("\\", "/") if "\\" in location else location
     if "//" in path:
         path = _SLASHES.sub("/", path)
-    while path.startswith(("./", "/")):
-        path = path[1:] if path.startswith("/") else path[2:]
+    if path.startswith(("./", "/")):
+        path = _LEADING.sub("", path, count=1)
     return path
 
 
 class Registry:
     """The valid rules of a registry (in file order), the errors of its invalid lines, and lookups."""
 
-    def __init__(self, rules: Sequence[tuple[Rule, re.Pattern[str]]], errors: Sequence[LineError]) -> None:
+    def __init__(
+        self,
+        rules: Sequence[tuple[Rule, re.Pattern[str]]],
+        errors: Sequence[LineError],
+        warnings: Sequence[LineWarning] = (),
+    ) -> None:
         self.rules: tuple[Rule, ...] = tuple(rule for rule, _ in rules)
         self.errors: tuple[LineError, ...] = tuple(errors)
+        self.warnings: tuple[LineWarning, ...] = tuple(warnings)
         self._search: list[Callable[[str], re.Match[str] | None]] = [regex.search for _, regex in rules]
         self._index = _Index([rule.pattern for rule in self.rules])
+
+    @property
+    def findings(self) -> tuple[LineError | LineWarning, ...]:
+        """Errors and warnings together in line order: what `integrator registry check` prints."""
+        return tuple(sorted((*self.errors, *self.warnings), key=lambda found: (found.line, found.column)))
 
     @classmethod
     def parse(cls, text: str, known_owners: Collection[str] | None = None) -> Registry:
@@ -103,12 +128,16 @@ class Registry:
         known = frozenset(known_owners) if known_owners is not None else None
         rules: list[tuple[Rule, re.Pattern[str]]] = []
         errors: list[LineError] = []
+        warnings: list[LineWarning] = []
         for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
             parsed, line_errors = _parse_line(raw.removesuffix("\r"), number, known)
             errors += line_errors
             if parsed is not None:
                 rules.append(parsed)
-        return cls(rules, errors)
+                column = len(raw) - len(raw.lstrip()) + 1
+                slow = slow_pattern(parsed[0].pattern)
+                warnings += [LineWarning(number, column, "Slow pattern", *why) for why in slow]
+        return cls(rules, errors, warnings)
 
     def match(self, location: str) -> Rule | None:
         """The rule that decides `location`: the last matching line, or None when no line matches."""
@@ -158,8 +187,8 @@ def _parse_line(
     if any(e.kind != "Unknown owner" for e in errors):
         return None, errors
     try:
-        regex = _compile(pattern)
-    except ValueError as exc:  # pathspec refused what our checks let through
+        regex = compile_pattern(pattern)
+    except ValueError as exc:  # a pattern that normalises to nothing, which our checks let through
         return None, [*errors, LineError(number, start + 1, "Invalid pattern", str(exc))]
     return (Rule(pattern, tuple(owners), number), regex), errors
 
@@ -219,14 +248,6 @@ def _owner_problem(owner: str, known: frozenset[str] | None) -> tuple[ErrorKind,
         return None
     hint = f"did you mean `@{owner}`?" if _BARE_HANDLE.fullmatch(owner) else None
     return "Invalid owner", f"`{owner}` is not an @user, @org/team or email address", hint
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    source = pattern
-    if source.endswith("**/") and (len(source) == 3 or source[-4] == "/"):
-        source += "*/"
-    regex, _ = GitIgnoreBasicPattern.pattern_to_regex(source)
-    return re.compile(regex or "(?!)")
 
 
 @dataclass

@@ -54,9 +54,9 @@ _GO_ROOT = re.compile(
     re.I,
 )
 
-_DOTNET_FRAME = re.compile(
-    r"^\s*at (?P<where>[^\s(]+)\((?P<args>.*?)\)(?: in (?P<path>.+):[^\s:/\\]+ \d+)?\s*$"
-)
+# `at Where(args)`, then optionally ` in <path>:line N`; read in two linear steps (see `_dotnet_frame`).
+_DOTNET_HEAD = re.compile(r"\s*at (?P<where>[^\s(]+)\(")
+_DOTNET_LINE = re.compile(r":[^\s:/\\]+ \d+\s*$")
 _DOTNET_INNER_END = "--- End of inner exception stack trace ---"
 _DOTNET_RUNTIME = ("System.", "Microsoft.")
 
@@ -114,16 +114,38 @@ def _dotnet(lines: list[str]) -> tuple[int, list[str]]:
         if line.strip() == _DOTNET_INNER_END:
             blocks.append([])
             continue
-        frame = _DOTNET_FRAME.match(line)
-        if frame is None or (frame["path"] is None and _JVM_SOURCE.fullmatch(frame["args"])):
+        frame = _dotnet_frame(line)
+        if frame is None or (frame[2] is None and _JVM_SOURCE.fullmatch(frame[1])):
             continue
         first = min(first, number)
-        if not frame["where"].startswith(_DOTNET_RUNTIME):
-            blocks[-1].append((frame["where"], frame["path"]))
+        if not frame[0].startswith(_DOTNET_RUNTIME):
+            blocks[-1].append((frame[0], frame[2]))
     frames = [frame for block in reversed(blocks) for frame in block]
     if any(path for _, path in frames):  # the vendor ships PDBs: a frame without one is someone else's
         return first, [path for _, path in frames if path]
     return first, [_dotnet_path(where) for where, _ in frames]
+
+
+def _dotnet_frame(line: str) -> tuple[str, str, str | None] | None:
+    """A .NET frame's method, arguments and (with a PDB) file path; linear in the line's length.
+
+    The arguments end at the first `)` after which the line either ends or goes on with
+    ` in <path>:line N` (the `:line N` word may be translated; only its shape is read).
+    """
+    head = _DOTNET_HEAD.match(line)
+    if head is None:
+        return None
+    suffix = _DOTNET_LINE.search(line, head.end())
+    tail = suffix.start() if suffix else -1  # where the path would end
+    last = len(line.rstrip()) - 1
+    end = line.find(")", head.end())
+    while end >= 0:
+        if line.startswith(" in ", end + 1) and tail >= end + 6:
+            return head["where"], line[head.end() : end], line[end + 5 : tail]
+        if end == last:
+            return head["where"], line[head.end() : end], None
+        end = line.find(")", end + 1)
+    return None
 
 
 def _dotnet_path(where: str) -> str:

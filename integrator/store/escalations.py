@@ -478,7 +478,7 @@ def _escalation(
         id=r.id,
         state=State(r.state),
         dry_run=r.dry_run,
-        report=FailureReport.model_validate(r.report),
+        report=FailureReport.stored(r.report),
         owner=_owner(r.owner),
         created_at=r.created_at,
         fix_due=r.fix_due,

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from integrator.domain.jsonbody import load_json
+from integrator.domain.report import control_character
+from integrator.errors import InvalidReport
+
 PAGERDUTY_SCHEME = "v1="
 JIRA_SCHEME = "sha256="
+DELIVERY_ID_MAX = 250  # the longest delivery id the store keeps whole
 
 
 class MalformedPayload(ValueError):
@@ -72,21 +76,33 @@ def jira_issue_key(raw_body: bytes) -> str | None:
     return _text(_object(_load(raw_body).get("issue")).get("key"))
 
 
-def delivery_id(source: str, header_id: str | None, raw_body: bytes) -> str:
-    """What tells a delivery from a redelivery: the sender's delivery id, else the body's hash."""
-    if header_id and header_id.strip():
-        return f"{source}:{header_id.strip()}"
-    return f"{source}:sha256:{hashlib.sha256(raw_body).hexdigest()}"
+def delivery_id(source: str, raw_body: bytes) -> str:
+    """What tells a delivery from a redelivery, from the verified body alone.
+
+    The signature covers the body, not the headers, so a delivery-id header proves nothing: the
+    same signed body sent again under a new id is the same delivery. A PagerDuty event is known by
+    its `event.id` (kept whole; a long one is hashed), anything else by the hash of its body. The
+    result is at most `DELIVERY_ID_MAX` characters, so no two deliveries are ever cut to one.
+    """
+    event_id = _text(_object(_load(raw_body).get("event")).get("id")) if source == "pagerduty" else None
+    if event_id is None:
+        return f"{source}:body-sha256:{_sha256(raw_body)}"
+    whole = f"{source}:event:{event_id}"
+    return whole if len(whole) <= DELIVERY_ID_MAX else f"{source}:event-sha256:{_sha256(event_id.encode())}"
 
 
 def _load(raw_body: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedPayload("the body is not JSON") from exc
+        body = load_json(raw_body)
+    except InvalidReport as exc:
+        raise MalformedPayload(f"body {exc.fields['body']}") from exc
     if not isinstance(body, dict):
-        raise MalformedPayload("the body is not a JSON object")
+        raise MalformedPayload("body is not a JSON object")
     return body
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -94,4 +110,7 @@ def _object(value: object) -> dict[str, Any]:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    """A usable id: a string with text and no control character (a NUL cannot reach the database)."""
+    if not isinstance(value, str) or not value.strip() or control_character(value) is not None:
+        return None
+    return value

@@ -264,3 +264,13 @@ def test_traces_of_several_languages_follow_the_order_they_were_pasted_in() -> N
 
     assert locations[0] == "connectors/postgres/src/pool.ts"
     assert locations[4] == "services/ingest/api/retry.py"
+
+
+PDB_FRAME = "   at Acme.Billing.Invoices.Get(Int32 id) in /_/Acme/Billing/Invoices.cs:line 42"
+
+
+def test_a_seventy_kilobyte_dotnet_line_of_repeated_in_clauses_is_read_without_a_stall() -> None:
+    hostile = "at a(" + ") in " * 14000 + "x"
+
+    assert extract_locations(hostile, ROOTS) == []
+    assert extract_locations(hostile + "\n" + PDB_FRAME, ROOTS) == ["Acme/Billing/Invoices.cs"]

@@ -117,8 +117,34 @@ def test_a_body_that_is_no_json_object_is_malformed(body: bytes) -> None:
         jira_issue_key(body)
 
 
-def test_a_delivery_is_known_by_its_id_or_else_by_its_body() -> None:
-    assert delivery_id("pagerduty", "f7a1", b"{}") == "pagerduty:f7a1"
-    assert delivery_id("jira", None, b"{}") == delivery_id("jira", "  ", b"{}")
-    assert delivery_id("jira", None, b"{}") != delivery_id("jira", None, b"{ }")
-    assert delivery_id("jira", None, b"{}") != delivery_id("pagerduty", None, b"{}")
+def test_a_pagerduty_delivery_is_known_by_its_event_id_and_a_jira_one_by_its_body() -> None:
+    assert delivery_id("pagerduty", PD_BODY) == "pagerduty:event:01ABC"
+    assert delivery_id("pagerduty", b'{"event": {"id": "01ABC"}, "pad": 1}') == "pagerduty:event:01ABC"
+    assert delivery_id("jira", b"{}") == delivery_id("jira", b"{}")
+    assert delivery_id("jira", b"{}") != delivery_id("jira", b"{ }")
+    assert delivery_id("jira", b"{}") != delivery_id("pagerduty", b"{}")
+
+
+def test_two_long_event_ids_that_differ_only_at_the_end_stay_two_deliveries() -> None:
+    first, second = ("e" * 300 + "1", "e" * 300 + "2")
+    ids = [
+        delivery_id("pagerduty", json.dumps({"event": {"id": event}}).encode()) for event in (first, second)
+    ]
+
+    assert ids[0] != ids[1]
+    assert all(len(i) <= 250 for i in ids)
+
+
+def test_a_body_nested_a_hundred_thousand_deep_is_malformed_not_a_crash() -> None:
+    deep = b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    with pytest.raises(MalformedPayload, match="nests deeper than 32 levels"):
+        pagerduty_incident_id(deep)
+
+
+def test_an_id_holding_a_control_character_names_nothing_and_the_delivery_is_known_by_its_body() -> None:
+    body = b'{"event": {"id": "01\\u0000ABC", "data": {"type": "incident", "id": "P\\u0000Q"}}}'
+
+    assert pagerduty_incident_id(body) is None
+    assert jira_issue_key(b'{"issue": {"key": "ING-7\\n"}}') is None
+    assert delivery_id("pagerduty", body).startswith("pagerduty:body-sha256:")

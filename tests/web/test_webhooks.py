@@ -120,9 +120,9 @@ def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def pd_event(incident_id: str, event_type: str = "incident.acknowledged") -> bytes:
+def pd_event(incident_id: str, event_type: str = "incident.acknowledged", event_id: str = "01DEF") -> bytes:
     event = {
-        "id": "01DEF",
+        "id": event_id,
         "event_type": event_type,
         "resource_type": "incident",
         "occurred_at": "2026-11-28T15:05:00.000Z",
@@ -238,11 +238,11 @@ def test_any_of_several_signatures_verifies_while_secrets_are_rotated(
     client: TestClient, bearer: dict[str, str], syncer: RecordingSyncer
 ) -> None:
     escalation = escalate(client, bearer)
-    body = pd_event(escalation["pagerduty"]["incident_id"])
+    body, other = (pd_event(escalation["pagerduty"]["incident_id"], event_id=e) for e in ("01A", "01B"))
 
     both = post_pd(client, body, f"v1={sign('new-secret', body)},v1={sign('newer-secret', body)}", "wh-1")
     old_only = post_pd(
-        client, body, f"v1={sign('retired-secret', body)}, v1={sign('old-secret', body)}", "wh-2"
+        client, other, f"v1={sign('retired-secret', other)}, v1={sign('old-secret', other)}", "wh-2"
     )
     neither = post_pd(
         client, body, f"v1={sign('retired-secret', body)},v1={sign('newer-secret', body)}", "wh-3"
@@ -261,10 +261,28 @@ def test_a_redelivered_pagerduty_webhook_is_applied_once(
 
     first = post_pd(client, body, signature, webhook_id="wh-7")
     again = post_pd(client, body, signature, webhook_id="wh-7")
-    later = post_pd(client, body, signature, webhook_id="wh-8")  # a new delivery: new news
+    replayed = post_pd(client, body, signature, webhook_id="wh-8")  # the same signed event, a new id
+    news = pd_event(escalation["pagerduty"]["incident_id"], event_id="01GHI")
+    later = post_pd(client, news, f"v1={sign(PD_SECRET, news)}", webhook_id="wh-9")  # a new event
 
-    assert (first.status_code, again.status_code, later.status_code) == (202, 200, 202)
-    assert again.json()["status"] == "duplicate"
+    assert [r.status_code for r in (first, again, replayed, later)] == [202, 200, 200, 202]
+    assert again.json()["status"] == replayed.json()["status"] == "duplicate"
+    assert syncer.calls == [escalation["id"], escalation["id"]]
+
+
+def test_two_events_whose_long_ids_differ_only_after_250_characters_are_both_applied(
+    client: TestClient, bearer: dict[str, str], syncer: RecordingSyncer
+) -> None:
+    escalation = escalate(client, bearer)
+    incident = escalation["pagerduty"]["incident_id"]
+    first, second = (pd_event(incident, event_id="e" * 300 + last) for last in "12")
+
+    answers = [
+        post_pd(client, body, f"v1={sign(PD_SECRET, body)}", webhook_id="w" * 300 + last)
+        for body, last in ((first, "1"), (second, "2"))
+    ]
+
+    assert [a.status_code for a in answers] == [202, 202]
     assert syncer.calls == [escalation["id"], escalation["id"]]
 
 
@@ -275,13 +293,17 @@ def test_a_signed_jira_webhook_re_fetches_its_escalation_once_per_delivery(
     body = jira_event(escalation["jira"]["key"])
     signature = f"sha256={sign(JIRA_SECRET, body)}"
 
+    news = json.dumps({**json.loads(body), "timestamp": 1764427500000}).encode()  # a later event
+
     first = post_jira(client, body, signature, delivery="d-1")
     again = post_jira(client, body, signature, delivery="d-1")
-    unnamed = post_jira(client, body, signature, delivery=None)  # no id: the body itself tells
-    unnamed_again = post_jira(client, body, signature, delivery=None)
+    renamed = post_jira(client, body, signature, delivery="d-9")  # the same signed body, a new id
+    unnamed = post_jira(client, body, signature, delivery=None)
+    later = post_jira(client, news, f"sha256={sign(JIRA_SECRET, news)}", delivery=None)
     wrong = post_jira(client, body, f"sha256={sign('other', body)}", delivery="d-2")
 
-    assert [r.status_code for r in (first, again, unnamed, unnamed_again, wrong)] == [202, 200, 202, 200, 401]
+    codes = [r.status_code for r in (first, again, renamed, unnamed, later, wrong)]
+    assert codes == [202, 200, 200, 200, 202, 401]
     assert syncer.calls == [escalation["id"], escalation["id"]]
 
 
@@ -296,6 +318,19 @@ def test_a_webhook_about_an_incident_or_issue_integrator_does_not_know_is_taken_
 
     assert (pd.status_code, jira.status_code) == (202, 202)
     assert pd.json()["status"] == jira.json()["status"] == "ignored"
+    assert syncer.calls == []
+
+
+def test_a_signed_body_nested_a_hundred_thousand_deep_is_refused_with_400_on_both_webhooks(
+    client: TestClient, syncer: RecordingSyncer
+) -> None:
+    deep = b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    pd = post_pd(client, deep, f"v1={sign(PD_SECRET, deep)}")
+    jira = post_jira(client, deep, f"sha256={sign(JIRA_SECRET, deep)}")
+
+    assert (pd.status_code, jira.status_code) == (400, 400)
+    assert pd.json()["message"] == "the pagerduty webhook's body nests deeper than 32 levels"
     assert syncer.calls == []
 
 

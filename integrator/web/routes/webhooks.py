@@ -2,7 +2,8 @@
 
 No session, token or CSRF: the HMAC signature over the raw body is the credential, and a request
 without a valid one (or with no secret configured) gets 401 and changes nothing. A verified
-delivery is remembered by its id, so a redelivery answers 200 and does nothing; a new one about an
+delivery is remembered by what it says (the event id in the signed body, or a hash of the body),
+so a redelivery, under any delivery id, answers 200 and does nothing; a new one about an
 escalation integrator knows schedules a re-fetch of that escalation alone (`Syncer.sync_one`) after
 the 202. The scheduled sync remains the backstop for anything a webhook misses.
 """
@@ -47,7 +48,6 @@ class _Deliveries:
         *,
         source: str,
         verified: Callable[[bytes], bool],
-        delivery_header: str,
         subject: Callable[[bytes], str | None],
         find: Callable[[str], Escalation | None],
     ) -> Response:
@@ -61,7 +61,7 @@ class _Deliveries:
             about = subject(body)
         except signatures.MalformedPayload as exc:
             return JSONResponse(problem("invalid", f"the {source} webhook's {exc}"), status_code=400)
-        delivery = signatures.delivery_id(source, request.headers.get(delivery_header), body)
+        delivery = signatures.delivery_id(source, body)
         now = self.clock.now()
         if not await asyncio.to_thread(self.store.first_delivery, delivery, now=now):
             return JSONResponse({"status": "duplicate", "escalation": None}, status_code=200)
@@ -110,7 +110,6 @@ def _pagerduty(routes: APIRouter, deliveries: _Deliveries, secrets: list[str]) -
             verified=lambda body: signatures.verify_pagerduty(
                 body, request.headers.get("x-pagerduty-signature"), secrets
             ),
-            delivery_header="x-webhook-id",
             subject=signatures.pagerduty_incident_id,
             find=deliveries.store.by_incident,
         )
@@ -128,7 +127,6 @@ def _jira(routes: APIRouter, deliveries: _Deliveries, secret: str | None) -> Non
             verified=lambda body: signatures.verify_jira(
                 body, request.headers.get("x-hub-signature"), secret
             ),
-            delivery_header="x-atlassian-webhook-identifier",
             subject=signatures.jira_issue_key,
             find=deliveries.store.by_issue,
         )
