@@ -29,6 +29,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench.bench_time_to_page
 	$(BIN)/python -m tests.bench.bench_api
 	$(BIN)/python -m tests.bench.bench_sync
+	$(BIN)/python -m tests.bench.bench_burst
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts
