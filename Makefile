@@ -34,6 +34,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench.bench_api
 	$(BIN)/python -m tests.bench.bench_sync
 	$(BIN)/python -m tests.bench.bench_adversarial
+	$(BIN)/python -m tests.bench.bench_burst
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts
