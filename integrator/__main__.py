@@ -1,15 +1,44 @@
-"""The entrypoint (`integrator`, `python -m integrator`): wires bootstrap and the web server into the CLI."""
+"""The entrypoint (`integrator`, `python -m integrator`): wires bootstrap and the web server into the CLI.
+
+What a command needs is imported when it runs: `integrator --help` loads neither the database
+layer nor the web app.
+"""
 
 from __future__ import annotations
 
-from integrator import bootstrap
+from typing import TYPE_CHECKING
+
 from integrator.cli.app import run
 from integrator.cli.wiring import Wiring
-from integrator.web.server import serve
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from integrator.application.doctor import Checkup
+    from integrator.application.services import Services
+    from integrator.settings import Settings
+
+
+def build(settings: Settings) -> Services:
+    from integrator import bootstrap
+
+    return bootstrap.build(settings)
+
+
+def serve(settings: Settings, build: Callable[[], Services], *, host: str, port: int) -> None:
+    from integrator.web.server import serve as run_server
+
+    run_server(settings, build, host=host, port=port)
+
+
+def doctor(settings: Settings) -> Checkup:
+    from integrator import bootstrap
+
+    return bootstrap.run_doctor(settings)
 
 
 def wiring() -> Wiring:
-    return Wiring(build=bootstrap.build, serve=serve, doctor=bootstrap.run_doctor)
+    return Wiring(build=build, serve=serve, doctor=doctor)
 
 
 def main() -> None:

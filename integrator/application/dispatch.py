@@ -62,6 +62,12 @@ class Dispatcher:
         """Run every due effect of one escalation (only `kinds`, when given): page first."""
         return self._drive(self.store.get(escalation_id), kinds)[0]
 
+    def drive_read(
+        self, escalation: Escalation, *, kinds: Collection[EffectKind] | None = None
+    ) -> Escalation:
+        """`drive`, for an escalation the caller has just read or made (it is not read again)."""
+        return self._drive(escalation, kinds)[0]
+
     def drive_due(self) -> int:
         """Run every effect that is due anywhere; returns how many escalations had one run."""
         ids = self.store.due_escalations(now=self.clock.now())

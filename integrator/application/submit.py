@@ -57,7 +57,7 @@ class Submitter:
             return escalation, created, None
         page = escalation.effect(EffectKind.PAGE)
         first_page = page is not None and page.state == EffectState.PENDING
-        paging = self.page_lane.submit(self._page, escalation.id, first_page)
+        paging = self.page_lane.submit(self._page, escalation, first_page)
         paging.add_done_callback(self._report_crash)
         return escalation, created, paging
 
@@ -82,11 +82,12 @@ class Submitter:
         # Late (or its run crashed, which `_report_crash` tells): the reply shows what is stored.
         return await asyncio.to_thread(self.store.get, escalation.id), created
 
-    def _page(self, escalation_id: str, first_page: bool) -> Escalation:
-        escalation = self.dispatcher.drive(escalation_id, kinds={EffectKind.PAGE})
+    def _page(self, escalation: Escalation, first_page: bool) -> Escalation:
+        # The escalation as `accept` stored it, and then as the page left it: neither is read again.
+        escalation = self.dispatcher.drive_read(escalation, kinds={EffectKind.PAGE})
         if first_page:
             self.metrics.paged(escalation)
-        rest = self.background.submit(self.dispatcher.drive, escalation_id)
+        rest = self.background.submit(self.dispatcher.drive_read, escalation)
         rest.add_done_callback(self._report_crash)
         return escalation
 

@@ -10,22 +10,22 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from integrator import logs
-from integrator.application.configuration import load_settings
-from integrator.application.escalate import parse_report
-from integrator.application.present import escalation_dict
-from integrator.cli import console, registry, tokens, version
+from integrator.cli import registry, tokens, version
 from integrator.cli.doctor import doctor
 from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
 from integrator.cli.wiring import Wiring, services, wiring
 from integrator.domain.escalation import EffectState, Escalation, State
-from integrator.domain.report import FailureReport
 from integrator.errors import IntegratorError, InvalidReport
+
+if TYPE_CHECKING:
+    from integrator.domain.report import FailureReport
+
+# What a command needs is imported when it runs, so that `integrator --help` starts fast.
 
 
 class _Edge(TyperGroup):
@@ -55,6 +55,8 @@ ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JS
 
 def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
     """The report from `--file` or the flags; a file that is not a JSON object is named as `--file`."""
+    from integrator.application.escalate import parse_report
+
     try:
         return parse_report(read_report(file, flags))
     except InvalidReport as exc:
@@ -110,6 +112,9 @@ def escalate(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and store, send nothing.")] = False,
 ) -> None:
     """Escalate a failure: page the owner, file the P1, cross-link them."""
+    from integrator.application.present import escalation_dict
+    from integrator.cli import console
+
     flags = {
         "account": account, "arr": arr, "title": title, "criterion": criterion, "observed": observed,
         "location": location, "stack_trace": stack_trace, "test_halted": test_halted,
@@ -132,6 +137,8 @@ def escalate(
 @app.command()
 def plan(ctx: typer.Context, file: ReportFile = None, as_json: JsonFlag = False) -> None:
     """Show what `escalate` would do for a report: owner, page and ticket. Sends and stores nothing."""
+    from integrator.cli import console
+
     s = services(ctx)
     escalation, page, ticket = s.escalator.plan(parse_file(file, {}))
     result = console.plan_dict(escalation, page, ticket)
@@ -155,6 +162,9 @@ def status(
     as_json: JsonFlag = False,
 ) -> None:
     """Escalations and their timelines."""
+    from integrator.application.present import escalation_dict
+    from integrator.cli import console
+
     store = services(ctx).store
     if escalation_id is None:
         found = store.recent(states=state)
@@ -202,6 +212,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web form, the JSON API, health and metrics; run the sync pass in the process."""
+    from integrator.application.configuration import load_settings
+
     wiring(ctx).serve(load_settings(), lambda: services(ctx), host=host, port=port)
 
 
@@ -215,5 +227,4 @@ app.callback()(version.options)
 
 def run(wired: Wiring) -> None:
     """Run the command line on the process's arguments, its commands wired by the entrypoint."""
-    logs.configure_process()
     app(prog_name="integrator", obj=wired)

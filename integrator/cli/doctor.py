@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from integrator.application.configuration import load_settings
-from integrator.application.doctor import Checkup
 from integrator.cli.wiring import wiring
 from integrator.domain.checkup import Outcome
+
+if TYPE_CHECKING:
+    from integrator.application.doctor import Checkup
 
 STYLE = {Outcome.OK: "green", Outcome.PROBLEM: "bold red", Outcome.NOT_CHECKED: "yellow"}
 
@@ -22,6 +23,8 @@ def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")] = False,
 ) -> None:
     """Check the wiring against the real APIs, reading only; exit 0 when every check passes, 1 otherwise."""
+    from integrator.application.configuration import load_settings
+
     checkup = wiring(ctx).doctor(load_settings())
     out = Console(highlight=False, soft_wrap=True)
     if as_json:

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from integrator.application.configuration import load_catalog, load_registry, load_settings
-from integrator.cli import console
 from integrator.cli.terminal import ERROR, JsonFlag, out
 
 app = typer.Typer(no_args_is_help=True, help="The ownership registry (CODEOWNERS) and catalog.")
@@ -20,6 +18,9 @@ def owners(
     as_json: JsonFlag = False,
 ) -> None:
     """Who owns each location, and which registry line decided."""
+    from integrator.application.configuration import load_registry, load_settings
+    from integrator.cli import console
+
     settings = load_settings()
     rules = load_registry(registry or settings.registry)
     answers = []
@@ -49,6 +50,8 @@ def check(
     registry: Annotated[Path | None, typer.Option(help="Registry file (default: settings).")] = None,
 ) -> None:
     """Validate the registry against the catalog; exit 1 on any error."""
+    from integrator.application.configuration import load_catalog, load_registry, load_settings
+
     settings = load_settings()
     catalog = load_catalog(settings)
     path = registry or settings.registry

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from integrator.application.tokens import Tokens
 from integrator.cli.terminal import JsonFlag, err, out
 from integrator.cli.wiring import services
+
+if TYPE_CHECKING:
+    from integrator.application.tokens import Tokens
 
 app = typer.Typer(no_args_is_help=True, help="API tokens: create (shown once), revoke, list.")
 

@@ -27,5 +27,8 @@ def options(
         bool, typer.Option("--version", callback=_show, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    # Options of the command itself (before any subcommand); the help text is the app's own.
-    return None
+    # Options of the command itself (before any subcommand); the help text is the app's own. It runs
+    # only when a command does (not for `--help`), so the log set-up costs `--help` nothing.
+    from integrator import logs
+
+    logs.configure_process()

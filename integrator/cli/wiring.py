@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import typer
 
-from integrator.application.configuration import load_settings
-from integrator.application.doctor import Checkup
-from integrator.application.services import Services
 from integrator.errors import ConfigError
-from integrator.settings import Settings
+
+if TYPE_CHECKING:
+    from integrator.application.doctor import Checkup
+    from integrator.application.services import Services
+    from integrator.settings import Settings
 
 
 class Serve(Protocol):
@@ -32,6 +33,9 @@ class Wiring:
 
 def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
     """The services, built on first use and closed with the command (tests may hand ready ones in)."""
+    from integrator.application.configuration import load_settings
+    from integrator.application.services import Services
+
     root = ctx.find_root()
     if isinstance(root.obj, Services):
         return root.obj

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from integrator.domain.owner import Owner
-from integrator.domain.report import FailureReport
+if TYPE_CHECKING:
+    from integrator.domain.owner import Owner
+    from integrator.domain.report import FailureReport
 
 
 def escalation_url(public_url: str, escalation_id: str) -> str:

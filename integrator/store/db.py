@@ -6,8 +6,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
@@ -20,7 +18,8 @@ def connect(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # Sized for the page lane and the background workers of one process; pooled, not per call.
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10)
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -40,6 +39,9 @@ def migrate(engine: Engine) -> None:
     Processes starting together on a new database may race; on PostgreSQL an advisory lock
     orders them, on SQLite the loser's failed attempt is retried once and then finds the schema.
     """
+    from alembic import command  # only migrating needs Alembic (about 0.1 s to import)
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     for attempt in (1, 2):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +44,17 @@ class Store:
     def __init__(self, engine: Engine, *, public_url: str) -> None:
         self.engine = engine
         self.public_url = public_url.rstrip("/")
+        # SQLite lets one writer in at a time; this process's threads queue here, in order, instead
+        # of polling the database lock (other processes still meet SQLite's busy timeout).
+        self._writer: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write transaction, its database errors translated."""
+        with self._writer, translated(), self.engine.begin() as conn:
+            yield conn
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -54,9 +67,9 @@ class Store:
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with the effects it owes; (the first one, False) on a repeated key."""
         try:
-            with translated(), self.engine.begin() as conn:
+            with self._writing() as conn:
                 conn.execute(insert(escalations).values(_escalation_row(escalation)))
-                _insert_effects(conn, escalation.id, owed, now=escalation.created_at)
+                owing = _insert_effects(conn, escalation.id, owed, now=escalation.created_at)
                 _insert_events(conn, escalation.id, [event])
         except AlreadyRecorded:
             key = escalation.report.idempotency_key
@@ -64,7 +77,7 @@ class Store:
             if first is None:
                 raise
             return first, False
-        return self.get(escalation.id), True
+        return replace(escalation, effects=tuple(owing), timeline=(event,)), True
 
     def apply(
         self,
@@ -81,7 +94,7 @@ class Store:
         Effects it owes already ((kind, target) seen before) are skipped: each is owed once, ever.
         Returns the effects that were new.
         """
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             have = {
                 (r.kind, r.target)
                 for r in conn.execute(
@@ -113,7 +126,7 @@ class Store:
             or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
             or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
         )
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             if conn.dialect.name == "postgresql":
                 # Rows another worker holds are about to be taken: skip them, don't wait.
                 locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
@@ -136,7 +149,7 @@ class Store:
             effects.c.attempts == bindparam("attempt"),
             effects.c.state == EffectState.PENDING.value,
         )
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 update(effects).where(*mine).values(lease_until=until),
                 [{"effect_id": i, "attempt": n} for i, n in held.items()],
@@ -144,7 +157,7 @@ class Store:
 
     def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             for a in attempts:
                 values: dict[str, Any] = {
                     "state": a.state.value,
@@ -166,7 +179,7 @@ class Store:
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         """Hold the named lease until `until`; False while another holder's lease runs."""
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             exists = select(leases.c.name).where(leases.c.name == name)
             if conn.dialect.name == "postgresql":
                 exists = exists.with_for_update(skip_locked=True)
@@ -190,10 +203,10 @@ class Store:
                 .where(leases.c.name == name, or_(leases.c.until <= now, leases.c.holder == holder))
                 .values(holder=holder, until=until)
             )
-            return taken.rowcount == 1
+            return bool(taken.rowcount == 1)
 
     def release_lease(self, name: str, *, holder: str) -> None:
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 update(leases)
                 .where(leases.c.name == name, leases.c.holder == holder)
@@ -203,7 +216,7 @@ class Store:
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
         """Remember a webhook delivery; False when it was seen before (a redelivery)."""
         try:
-            with translated(), self.engine.begin() as conn:
+            with self._writing() as conn:
                 conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
         except AlreadyRecorded:
             return False
@@ -211,7 +224,7 @@ class Store:
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
         """Set (or, with None, revoke) the customer status page's token."""
-        with translated(), self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 update(escalations)
                 .where(escalations.c.id == escalation_id)
@@ -315,6 +328,8 @@ class Store:
             query = query.where(where)
         with translated(), self.engine.connect() as conn:
             ids = list(conn.execute(query).scalars())
+            if not ids:
+                return []
             effect_rows = conn.execute(
                 select(effects).where(effects.c.escalation_id.in_(ids)).order_by(effects.c.id)
             ).all()
@@ -330,25 +345,30 @@ class Store:
         return [_escalation(rows[i], *by_id[i], public_url=self.public_url) for i in ids]
 
 
-def _insert_effects(conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime) -> None:
-    if owed:
-        conn.execute(
-            insert(effects),
-            [
-                {
-                    "escalation_id": escalation_id,
-                    "kind": o.kind.value,
-                    "target": o.target,
-                    "state": EffectState.PENDING.value,
-                    "attempts": 0,
-                    "result": {},
-                    "payload": o.payload,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for o in owed
-            ],
-        )
+def _insert_effects(
+    conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime
+) -> builtins.list[Effect]:
+    """Insert the owed effects; what was inserted, with the ids the database gave them, in order."""
+    if not owed:
+        return []
+    inserted = conn.execute(
+        insert(effects).returning(*effects.c, sort_by_parameter_order=True),
+        [
+            {
+                "escalation_id": escalation_id,
+                "kind": o.kind.value,
+                "target": o.target,
+                "state": EffectState.PENDING.value,
+                "attempts": 0,
+                "result": {},
+                "payload": o.payload,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for o in owed
+        ],
+    )
+    return [_effect(row) for row in inserted]
 
 
 def _insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event]) -> None:
