@@ -83,6 +83,8 @@ class Dispatcher:
                 break
             with self.heart.holding(claimed) as held:
                 for effect in sorted(claimed, key=_order):
+                    if not self._prerequisites_done(escalation, effect.kind):
+                        continue  # claimed beside a prerequisite that did not get done: waits its turn
                     with logs.bound(escalation=escalation.id, effect=str(effect.kind)):
                         attempt = self._attempt(escalation, effect)
                     escalation = _after(escalation, effect, attempt)
@@ -93,21 +95,27 @@ class Dispatcher:
                         held.release([attempt.effect_id, *(a.effect_id for a in planned)])
                         planned.clear()
                     ran = True
-                if planned:
-                    self.store.record(planned, now=self.clock.now())
-                    planned.clear()
+        if planned:
+            self.store.record(planned, now=self.clock.now())
         return escalation, ran
 
     def _ready(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> list[Effect]:
-        """Pending effects (of `kinds`) whose prerequisites are done."""
-        return [
+        """Due pending effects (of `kinds`) whose prerequisites are done or due beside them, so that
+        a page, its ticket and their link are claimed together and run in that order."""
+        now = self.clock.now()
+        due = [
             e
             for e in escalation.effects
             if e.state == EffectState.PENDING
             and (kinds is None or e.kind in kinds)
-            and self._prerequisites_done(escalation, e.kind)
-            and (e.next_attempt_at is None or e.next_attempt_at <= self.clock.now())
+            and (e.next_attempt_at is None or e.next_attempt_at <= now)
         ]
+        while True:
+            coming = {e.kind for e in due}
+            ready = [e for e in due if all(_done_or(escalation, k, coming) for k in NEEDS.get(e.kind, ()))]
+            if len(ready) == len(due):
+                return ready
+            due = ready
 
     def _prerequisites_done(self, escalation: Escalation, kind: EffectKind) -> bool:
         needed = [escalation.effect(k) for k in NEEDS.get(kind, ())]
@@ -178,6 +186,12 @@ def _after(escalation: Escalation, effect: Effect, attempt: Attempt) -> Escalati
     effects = tuple(done if e.id == effect.id else e for e in escalation.effects)
     changed = escalation.changed(attempt.changes)
     return replace(changed, effects=effects, timeline=(*escalation.timeline, *attempt.timeline))
+
+
+def _done_or(escalation: Escalation, kind: EffectKind, coming: set[EffectKind]) -> bool:
+    """Whether the escalation's `kind` effect is done, or about to run (`coming`) before its dependents."""
+    needed = escalation.effect(kind)
+    return needed is not None and (needed.state == EffectState.DONE or kind in coming)
 
 
 def _was_planned(attempt: Attempt) -> bool:

@@ -104,7 +104,7 @@ def main() -> None:
         finally:
             tracker.close()
             pager.close()
-            services.store.engine.dispose()
+            services.close()
 
     to_page = milliseconds([page for page, _ in timings])
     whole = milliseconds([call for _, call in timings])

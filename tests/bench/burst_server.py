@@ -117,12 +117,11 @@ def shared_status_page(services: Any) -> str:
 def serve(options: dict[str, Any]) -> None:
     import uvicorn
 
-    from integrator.application.tokens import Tokens
     from integrator.web.app import create_app
 
     services, pager = build(options)
     counts = SqlCounts(services.store.engine)
-    ready = {"token": Tokens(services.store.engine, clock=services.clock).create("bench")}
+    ready = {"token": services.tokens.create("bench")}
     if options.get("share"):
         ready["status_token"] = shared_status_page(services)
     app = create_app(services, page_wait=options.get("page_wait", 3.0))
