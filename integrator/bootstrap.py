@@ -119,6 +119,39 @@ def build_chat(*, dry: bool) -> ChatPoster:
     return HttpChatPoster(verify=ca_bundle())
 
 
+@dataclass
+class Outbound:
+    """The outbound ports bootstrap picked (real or dry-run stand-ins), and what to close at the end."""
+
+    pager: Pager
+    tracker: Tracker
+    mailer: Mailer
+    chat: ChatPoster
+    dry: bool
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def build_outbound(
+    settings: Settings,
+    *,
+    pager: Pager | None,
+    tracker: Tracker | None,
+    mailer: Mailer | None,
+    chat: ChatPoster | None,
+) -> Outbound:
+    """Each outbound port: the one handed in (tests), else the real adapter or, in a dry run, its stand-in."""
+    dry = runs_dry(settings, pager=pager, tracker=tracker)
+    closers: list[Callable[[], None]] = []
+    if pager is None:
+        pager = build_pager(settings, dry=dry)
+        closers += _closer(pager)
+    if tracker is None:
+        tracker = build_tracker(settings, dry=dry)
+        closers += _closer(tracker)
+    mailer = mailer or build_mailer(settings, dry=dry)
+    return Outbound(pager, tracker, mailer, chat or build_chat(dry=dry), dry, closers)
+
+
 def build(
     settings: Settings,
     *,
@@ -136,24 +169,11 @@ def build(
     storage handed in replaces the database.
     """
     clock = clock or SystemClock()
-    catalog = load_catalog(settings)
-    registry = load_registry(settings.registry)
+    catalog, registry = load_catalog(settings), load_registry(settings.registry)
     storage = storage or build_storage(settings)
-    store, closers = storage.store, list(storage.closers)
-    dry = runs_dry(settings, pager=pager, tracker=tracker)
-    if pager is None:
-        pager = build_pager(settings, dry=dry)
-        closers += _closer(pager)
-    if tracker is None:
-        tracker = build_tracker(settings, dry=dry)
-        closers += _closer(tracker)
-    handlers = Handlers(
-        pager=pager,
-        tracker=tracker,
-        mailer=mailer or build_mailer(settings, dry=dry),
-        chat=chat or build_chat(dry=dry),
-        now=clock.now,
-    )
+    out = build_outbound(settings, pager=pager, tracker=tracker, mailer=mailer, chat=chat)
+    store = storage.store
+    handlers = Handlers(pager=out.pager, tracker=out.tracker, mailer=out.mailer, chat=out.chat, now=clock.now)
     dispatcher = Dispatcher(store=store, handlers=handlers, clock=clock, retry=retry or RetryPolicy())
     escalator = Escalator(
         store=store,
@@ -164,19 +184,12 @@ def build(
         fix_hours=settings.sla.fix_hours,
         source_roots=settings.source_roots,
         public_url=settings.public_url,
-        dry_run=dry,
-        pager=pager,
-        tracker=tracker,
+        dry_run=out.dry,
+        pager=out.pager,
+        tracker=out.tracker,
     )
-    syncer = Syncer(
-        store,
-        dispatcher,
-        pager,
-        tracker,
-        clock,
-        resolve_page_on_fix=settings.sync.resolve_page_on_fix,
-    )
-    tokens = Tokens(storage.tokens, clock=clock)
+    resolve = settings.sync.resolve_page_on_fix
+    syncer = Syncer(store, dispatcher, out.pager, out.tracker, clock, resolve_page_on_fix=resolve)
     return Services(
         settings,
         store,
@@ -186,9 +199,9 @@ def build(
         escalator,
         clock,
         syncer,
-        tokens,
+        Tokens(storage.tokens, clock=clock),
         storage.stats,
-        closers,
+        [*storage.closers, *out.closers],
         doctor=partial(run_doctor, settings),
     )
 

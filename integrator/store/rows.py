@@ -1,0 +1,204 @@
+"""Rows and domain values, both ways: what the store writes for an escalation and reads back."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert
+
+from integrator.domain.escalation import (
+    Changes,
+    Effect,
+    EffectKind,
+    EffectState,
+    Escalation,
+    Event,
+    Owed,
+    Page,
+    State,
+    Ticket,
+    escalation_url,
+    status_page_url,
+)
+from integrator.domain.owner import Owner, Team
+from integrator.domain.report import FailureReport
+from integrator.domain.status import Watch
+from integrator.store.tables import effects, events
+
+
+def insert_effects(
+    conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime
+) -> builtins.list[Effect]:
+    """Insert the owed effects; what was inserted, with the ids the database gave them, in order."""
+    if not owed:
+        return []
+    inserted = conn.execute(
+        insert(effects).returning(*effects.c, sort_by_parameter_order=True),
+        [
+            {
+                "escalation_id": escalation_id,
+                "kind": o.kind.value,
+                "target": o.target,
+                "state": EffectState.PENDING.value,
+                "attempts": 0,
+                "result": {},
+                "payload": o.payload,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for o in owed
+        ],
+    )
+    return [effect(row) for row in inserted]
+
+
+def insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event]) -> None:
+    if timeline:
+        conn.execute(
+            insert(events),
+            [
+                {"escalation_id": escalation_id, "at": e.at, "kind": e.kind, "text": e.text, "data": e.data}
+                for e in timeline
+            ],
+        )
+
+
+def escalation_row(e: Escalation) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "idempotency_key": e.report.idempotency_key,
+        "state": e.state.value,
+        "dry_run": e.dry_run,
+        "report": e.report.model_dump(mode="json"),
+        "owner": asdict(e.owner),
+        "created_at": e.created_at,
+        "updated_at": e.created_at,
+        "fix_due": e.fix_due,
+        "rca_due": e.rca_due,
+    }
+
+
+_PAGE_COLUMNS = {
+    "incident_id": "pd_incident_id",
+    "url": "pd_url",
+    "assignee": "pd_assignee",
+    "note": "pd_note",
+}
+_RENAMED = {"pagerduty_state": "pd_state"}
+
+
+def columns(changes: Changes) -> dict[str, Any]:
+    """The escalations row's columns a `Changes` sets."""
+    values: dict[str, Any] = {}
+    for name, value in changes.fields().items():
+        if name == "page":
+            values |= {column: getattr(value, attr) for attr, column in _PAGE_COLUMNS.items()}
+        elif name == "ticket":
+            values |= {"jira_key": value.key, "jira_url": value.url}
+        elif name == "state":
+            values["state"] = value.value
+        else:
+            values[_RENAMED.get(name, name)] = value
+    return values
+
+
+WATCH_COLUMNS = (
+    "id",
+    "state",
+    "created_at",
+    "fix_due",
+    "rca_due",
+    "pd_incident_id",
+    "pd_url",
+    "pd_assignee",
+    "pd_note",
+    "pd_state",
+    "jira_key",
+    "jira_url",
+    "jira_state",
+    "jira_status",
+    "acknowledged_at",
+    "fixed_at",
+)
+
+
+def watch(r: Any, raised: frozenset[str]) -> Watch:
+    return Watch(
+        id=r.id,
+        state=State(r.state),
+        created_at=r.created_at,
+        fix_due=r.fix_due,
+        rca_due=r.rca_due,
+        pagerduty_service=r.service,
+        page=_page(r),
+        pagerduty_state=r.pd_state,
+        ticket=_ticket(r),
+        jira_state=r.jira_state,
+        jira_status=r.jira_status,
+        acknowledged_at=r.acknowledged_at,
+        fixed_at=r.fixed_at,
+        raised=raised,
+    )
+
+
+def _page(r: Row[Any]) -> Page | None:
+    if not r.pd_incident_id:
+        return None
+    return Page(incident_id=r.pd_incident_id, url=r.pd_url, assignee=r.pd_assignee, note=r.pd_note or "")
+
+
+def _ticket(r: Row[Any]) -> Ticket | None:
+    return Ticket(key=r.jira_key, url=r.jira_url or "") if r.jira_key else None
+
+
+def _owner(data: dict[str, Any]) -> Owner:
+    team = dict(data["team"])
+    team["breach_contacts"] = tuple(team.get("breach_contacts", ()))
+    return Owner(**{**data, "team": Team(**team)})
+
+
+def effect(r: Row[Any]) -> Effect:
+    return Effect(
+        id=r.id,
+        kind=EffectKind(r.kind),
+        state=EffectState(r.state),
+        attempts=r.attempts,
+        last_error=r.last_error,
+        next_attempt_at=r.next_attempt_at,
+        target=r.target,
+        result=dict(r.result or {}),
+        payload=dict(r.payload or {}),
+    )
+
+
+def escalation(
+    r: Row[Any], effect_list: list[Effect], timeline: list[Event], *, public_url: str
+) -> Escalation:
+    page, ticket = _page(r), _ticket(r)
+    return Escalation(
+        id=r.id,
+        state=State(r.state),
+        dry_run=r.dry_run,
+        report=FailureReport.stored(r.report),
+        owner=_owner(r.owner),
+        created_at=r.created_at,
+        fix_due=r.fix_due,
+        rca_due=r.rca_due,
+        url=escalation_url(public_url, r.id),
+        page=page,
+        pagerduty_state=r.pd_state,
+        ticket=ticket,
+        jira_state=r.jira_state,
+        jira_status=r.jira_status,
+        acknowledged_at=r.acknowledged_at,
+        acknowledged_by=r.acknowledged_by,
+        fixed_at=r.fixed_at,
+        status_token=r.status_token,
+        status_url=status_page_url(public_url, r.status_token) if r.status_token else None,
+        effects=tuple(effect_list),
+        timeline=tuple(timeline),
+    )
