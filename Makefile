@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench chaos clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# Many more fault schedules than `make test` runs (CHAOS_EXAMPLES there: 8); about a second each.
+chaos: $(BIN)/.installed
+	CHAOS_EXAMPLES=$${CHAOS_EXAMPLES:-300} $(BIN)/pytest tests/chaos -p no:cacheprovider
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench.bench_registry

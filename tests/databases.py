@@ -12,6 +12,7 @@ import os
 import secrets
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 
-def _postgres_admin_url() -> str:
+def postgres_admin_url() -> str:
     url = os.environ.get("INTEGRATOR_TEST_POSTGRES_URL")
     if not url:
         if os.environ.get("INTEGRATOR_TEST_REQUIRE_POSTGRES") == "1":
@@ -29,10 +30,9 @@ def _postgres_admin_url() -> str:
     return url
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test."""
-    admin_url = _postgres_admin_url()
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the server at `admin_url`, dropped afterwards."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"integrator_test_{secrets.token_hex(4)}"
     try:
@@ -53,6 +53,13 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test."""
+    with fresh_postgres(postgres_admin_url()) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
