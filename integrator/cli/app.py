@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from integrator import logs
-from integrator.application.configuration import load_settings
+from integrator.application.configuration import load_settings, served_settings
 from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
 from integrator.cli import console, registry, tokens, version
@@ -202,7 +202,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web form, the JSON API, health and metrics; run the sync pass in the process."""
-    wiring(ctx).serve(load_settings(), lambda: services(ctx), host=host, port=port)
+    settings = served_settings(load_settings(), host=host, port=port)
+    wiring(ctx).serve(settings, lambda: services(ctx, settings=settings), host=host, port=port)
 
 
 app.command()(registry.owners)

@@ -30,13 +30,16 @@ class Wiring:
     doctor: Callable[[Settings], Checkup]
 
 
-def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
-    """The services, built on first use and closed with the command (tests may hand ready ones in)."""
+def services(ctx: typer.Context, *, dry_run: bool = False, settings: Settings | None = None) -> Services:
+    """The services, built on first use and closed with the command (tests may hand ready ones in).
+
+    `settings` (default: read from the environment) are those of the first use.
+    """
     root = ctx.find_root()
     if isinstance(root.obj, Services):
         return root.obj
     if "services" not in root.meta:
-        settings = load_settings()
+        settings = settings or load_settings()
         if dry_run:
             settings = settings.model_copy(update={"dry_run": True})
         built = root.meta["services"] = wiring(ctx).build(settings)
