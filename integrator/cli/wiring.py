@@ -21,13 +21,19 @@ class Serve(Protocol):
         ...
 
 
+class Doctor(Protocol):
+    def __call__(self, settings: Settings, *, send_test: bool = False) -> Checkup:
+        """Check the wiring, reading only; with `send_test`, post a test message to each chat and mailbox."""
+        ...
+
+
 @dataclass(frozen=True)
 class Wiring:
     """What the entrypoint hands the commands: how to build the services, and how to serve them."""
 
     build: Callable[[Settings], Services]
     serve: Serve
-    doctor: Callable[[Settings], Checkup]
+    doctor: Doctor
 
 
 def services(ctx: typer.Context, *, dry_run: bool = False, settings: Settings | None = None) -> Services:
