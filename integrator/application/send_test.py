@@ -35,7 +35,8 @@ class TestSend:
 
     def check_access(self) -> list[Finding]:
         if self._mailer is None:
-            return []
+            reason = "no INTEGRATOR_SMTP__HOST and __FROM: no test email sent"
+            return [Finding.not_checked(SETUP, "smtp.send_test", reason)]
         message = Message(to=self._sender, subject=f"{LABEL} integrator can send email", body=EMAIL_BODY)
         try:
             self._mailer.send(message)

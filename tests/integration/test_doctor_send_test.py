@@ -130,3 +130,15 @@ def test_an_explicit_dry_run_sends_no_test_and_says_so(
     assert hook.posts == []
     assert mailbox.messages == []
     assert finding(shown, SETUP, "send_test")["outcome"] == "not checked"
+
+
+def test_without_smtp_the_test_email_is_not_checked_and_the_chat_test_still_goes(
+    tmp_path: Path, hook: Webhook, inbox: tuple[Inbox, int]
+) -> None:
+    mailbox, port = inbox
+    _, shown = run_doctor(tmp_path, hook, port, "--send-test", INTEGRATOR_SMTP__HOST="")
+
+    assert len(hook.posts) == 1
+    assert mailbox.messages == []
+    assert finding(shown, SETUP, "smtp.send_test")["outcome"] == "not checked"
+    assert finding(shown, INGEST, "chat.send_test")["outcome"] == "ok"
