@@ -12,11 +12,11 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # The local demo: no sign-in (allowed on 127.0.0.1 only), SQLite in ./integrator.db, nothing sent.
-# `make run PORT=8123` serves elsewhere; the links it makes follow the port.
+# `make run PORT=8123` serves elsewhere; `serve` makes its links follow the port (INTEGRATOR_PUBLIC_URL unset).
 PORT ?= 8000
 run: $(BIN)/.installed
 	@echo "integrator (local demo, dry-run): open http://127.0.0.1:$(PORT)/"
-	INTEGRATOR_AUTH__MODE=none INTEGRATOR_DRY_RUN=true INTEGRATOR_PUBLIC_URL=http://127.0.0.1:$(PORT) \
+	INTEGRATOR_AUTH__MODE=none INTEGRATOR_DRY_RUN=true \
 		$(BIN)/integrator serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(BIN)/.installed

@@ -31,10 +31,10 @@ def serve(settings: Settings, build: Callable[[], Services], *, host: str, port:
     run_server(settings, build, host=host, port=port)
 
 
-def doctor(settings: Settings) -> Checkup:
+def doctor(settings: Settings, *, send_test: bool = False) -> Checkup:
     from integrator import bootstrap
 
-    return bootstrap.run_doctor(settings)
+    return bootstrap.run_doctor(settings, send_test=send_test)
 
 
 def wiring() -> Wiring:

@@ -28,6 +28,7 @@ from integrator.application.ports import (
     WiringCheck,
 )
 from integrator.application.retrying import RetryPolicy
+from integrator.application.send_test import NothingSent, TestSend
 from integrator.application.services import Services
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
@@ -212,11 +213,14 @@ def _closer(client: object) -> list[Callable[[], None]]:
     return [close] if callable(close) else []
 
 
-def run_doctor(settings: Settings) -> Checkup:
-    """`integrator doctor`: the registry, and every configured system's wiring, read (never written)."""
+def run_doctor(settings: Settings, *, send_test: bool = False) -> Checkup:
+    """`integrator doctor`: the registry, and every configured system's wiring, read (never written);
+    with `send_test`, also a labelled test message to each chat webhook and to the SMTP sender."""
     catalog = load_catalog(settings)
     registry = load_registry(settings.registry, catalog)
     with wiring_checks(settings) as systems:
+        if send_test:
+            systems.append(build_test_send(settings))
         return examine(
             systems=systems, catalog=catalog, registry=registry, registry_name=str(settings.registry)
         )
@@ -251,6 +255,14 @@ def wiring_checks(settings: Settings) -> Iterator[list[WiringCheck]]:
     finally:
         for close in closers:
             close()
+
+
+def build_test_send(settings: Settings) -> WiringCheck:
+    """Real senders, even with PagerDuty or Jira unconfigured; none when the run is explicitly dry."""
+    if settings.dry_run:
+        return NothingSent()
+    mailer = build_mailer(settings, dry=False) if settings.smtp.configured else None
+    return TestSend(chat=build_chat(dry=False), mailer=mailer, sender=settings.smtp.from_ or "")
 
 
 def build_smtp_check(settings: Settings) -> WiringCheck:

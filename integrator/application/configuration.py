@@ -23,6 +23,15 @@ def load_settings() -> Settings:
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
 
 
+def served_settings(settings: Settings, *, host: str, port: int) -> Settings:
+    """The settings `serve` runs with: in the local demo (auth mode none) without an
+    `INTEGRATOR_PUBLIC_URL`, every link points at the host and port being served."""
+    if settings.auth.mode != "none" or "public_url" in settings.model_fields_set:
+        return settings
+    name = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets in a URL
+    return settings.model_copy(update={"public_url": f"http://{name}:{port}"})
+
+
 def read_text(path: Path, setting: str) -> str:
     try:
         return path.read_text(encoding="utf-8")

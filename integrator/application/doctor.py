@@ -88,12 +88,14 @@ def used_finding(handle: str, named: set[str], catalog: Catalog) -> Finding:
 
 
 def hook_finding(subject: str, check: str, url: str) -> Finding:
-    """A hook URL is well-formed HTTPS (nothing is posted to it)."""
+    """A hook URL is well-formed HTTPS (nothing is posted to it); only its scheme and host are shown,
+    since whoever has the whole URL can post to it."""
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return Finding.ok(subject, check, f"https://{parts.hostname}/… (not posted to)")
+    shown = f"{parts.scheme or '(no scheme)'}://{parts.hostname or '(no host)'}/…"
     return Finding.problem(
-        subject, check, f"{url!r} is not a well-formed https:// URL: fix it in the catalog"
+        subject, check, f"{shown} is not a well-formed https:// URL: fix it in the catalog"
     )
 
 

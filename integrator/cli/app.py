@@ -212,9 +212,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web form, the JSON API, health and metrics; run the sync pass in the process."""
-    from integrator.application.configuration import load_settings
+    from integrator.application.configuration import load_settings, served_settings
 
-    wiring(ctx).serve(load_settings(), lambda: services(ctx), host=host, port=port)
+    settings = served_settings(load_settings(), host=host, port=port)
+    wiring(ctx).serve(settings, lambda: services(ctx, settings=settings), host=host, port=port)
 
 
 app.command()(registry.owners)

@@ -21,11 +21,18 @@ STYLE = {Outcome.OK: "green", Outcome.PROBLEM: "bold red", Outcome.NOT_CHECKED: 
 def doctor(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")] = False,
+    send_test: Annotated[
+        bool,
+        typer.Option(
+            "--send-test", help="Also post a labelled test message to each chat webhook and the SMTP sender."
+        ),
+    ] = False,
 ) -> None:
-    """Check the wiring against the real APIs, reading only; exit 0 when every check passes, 1 otherwise."""
+    """Check the wiring against the real APIs, reading only (unless --send-test); exit 0 when every check
+    passes, 1 otherwise."""
     from integrator.application.configuration import load_settings
 
-    checkup = wiring(ctx).doctor(load_settings())
+    checkup = wiring(ctx).doctor(load_settings(), send_test=send_test)
     out = Console(highlight=False, soft_wrap=True)
     if as_json:
         out.print_json(json.dumps(checkup.as_dict()))

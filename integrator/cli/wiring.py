@@ -22,17 +22,26 @@ class Serve(Protocol):
         ...
 
 
+class Doctor(Protocol):
+    def __call__(self, settings: Settings, *, send_test: bool = False) -> Checkup:
+        """Check the wiring, reading only; with `send_test`, post a test message to each chat and mailbox."""
+        ...
+
+
 @dataclass(frozen=True)
 class Wiring:
     """What the entrypoint hands the commands: how to build the services, and how to serve them."""
 
     build: Callable[[Settings], Services]
     serve: Serve
-    doctor: Callable[[Settings], Checkup]
+    doctor: Doctor
 
 
-def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
-    """The services, built on first use and closed with the command (tests may hand ready ones in)."""
+def services(ctx: typer.Context, *, dry_run: bool = False, settings: Settings | None = None) -> Services:
+    """The services, built on first use and closed with the command (tests may hand ready ones in).
+
+    `settings` (default: read from the environment) are those of the first use.
+    """
     from integrator.application.configuration import load_settings
     from integrator.application.services import Services
 
@@ -40,7 +49,7 @@ def services(ctx: typer.Context, *, dry_run: bool = False) -> Services:
     if isinstance(root.obj, Services):
         return root.obj
     if "services" not in root.meta:
-        settings = load_settings()
+        settings = settings or load_settings()
         if dry_run:
             settings = settings.model_copy(update={"dry_run": True})
         built = root.meta["services"] = wiring(ctx).build(settings)
