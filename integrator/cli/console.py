@@ -9,25 +9,17 @@ from rich.console import Console
 from rich.table import Table
 
 from integrator.domain.escalation import EffectState, Escalation
+from integrator.domain.money import exact
 from integrator.domain.ownership import Rule
 
-DRY_RUN_NOTICE = "DRY RUN: nothing was sent to {systems}; this is what would have been sent."
 
-
-def dry_run_notice(pager_dry: bool, tracker_dry: bool) -> str | None:
-    systems = [name for name, dry in (("PagerDuty", pager_dry), ("Jira", tracker_dry)) if dry]
-    return DRY_RUN_NOTICE.format(systems=" or ".join(systems)) if systems else None
-
-
-def show_escalation(console: Console, e: Escalation, *, notice: str | None = None) -> None:
-    if notice:
-        console.print(f"[bold yellow]{notice}[/]")
-    elif e.dry_run:
+def show_escalation(console: Console, e: Escalation) -> None:
+    if e.dry_run:
         console.print("[bold yellow]DRY RUN: this escalation was planned, not sent.[/]")
     report = e.report
     console.print(f"[bold]Escalation {e.id}[/] — {e.state.value}  {e.url}")
     console.print(
-        f"  {report.deal.account}, {report.deal.currency} {report.deal.arr:,} ARR: {report.failure.title}"
+        f"  {report.deal.account}, {exact(report.deal.arr, report.deal.currency)} ARR: {report.failure.title}"
     )
     console.print(f"  Owner: {e.owner.team.handle} ({e.owner.team.service}), engineer {e.owner.engineer}")
     console.print(f"  Why:   {e.owner.explain()}")
@@ -61,7 +53,7 @@ def show_list(console: Console, escalations: Sequence[Escalation]) -> None:
             e.id + (" (dry run)" if e.dry_run else ""),
             e.state.value,
             e.report.deal.account,
-            f"{e.report.deal.currency} {e.report.deal.arr:,}",
+            exact(e.report.deal.arr, e.report.deal.currency, code_first=True),
             e.owner.team.handle,
             e.page.incident_id if e.page else "-",
             e.ticket.key if e.ticket else "-",

@@ -32,7 +32,7 @@ PDBs and the frames without one belong to other assemblies (Npgsql, ...), so the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 _PY_FRAME = re.compile(r'^[\s|]*File "(?P<path>[^"]+)", line \d+')
 _PY_TRACEBACK = re.compile(r"^[\s|+-]*(?:Exception Group )?Traceback \(most recent call last\):")
@@ -62,8 +62,6 @@ _DOTNET_RUNTIME = ("System.", "Microsoft.")
 
 _DRIVE_OR_SLASHES = re.compile(r"^(?:[A-Za-z]:)?/+")
 _DOUBLE_SLASH = re.compile(r"/{2,}")
-
-Extractor = Callable[[list[str]], tuple[int, list[str]]]
 
 
 def extract_locations(trace: str, source_roots: Sequence[str]) -> list[str]:
