@@ -16,7 +16,7 @@ Adapters translate foreign exceptions into these at the boundary (`raise ... fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 
@@ -32,22 +32,28 @@ class InvalidReport(IntegratorError):
         super().__init__("; ".join(f"{name}: {why}" for name, why in self.fields.items()))
 
 
-def field_messages(errors: Iterable[Mapping[str, Any]], *, root: str = "report") -> dict[str, str]:
-    """One message per field from pydantic's `errors()`: dotted names, in our words.
+def field_messages(
+    errors: Iterable[Mapping[str, Any]],
+    *,
+    root: str = "report",
+    name: Callable[[Sequence[int | str]], str] | None = None,
+) -> dict[str, str]:
+    """One message per field from pydantic's `errors()`, in our words, named as the user wrote it.
 
-    The one translation of validation errors, used by every parser (report, preview, settings).
+    The one translation of validation errors, used by every parser (report, preview, API requests,
+    settings, catalog); `name` spells a field's location the way its source does (default: dotted).
     """
     messages: dict[str, str] = {}
     for error in errors:
-        name = field_name(error["loc"]) or root
+        name_of = (name or field_name)(error["loc"]) or root
         message = str(error["msg"]).removeprefix("Value error, ")
         if message.startswith("failure.locations or failure.stack_trace"):
-            name, message = "failure.locations", "failure.locations or failure.stack_trace is required"
+            name_of, message = "failure.locations", "failure.locations or failure.stack_trace is required"
         elif error["type"] == "missing":
             message = "is required"
         elif error["type"] == "extra_forbidden":
             message = "is not a known field"
-        messages.setdefault(name, message)
+        messages.setdefault(name_of, message)
     return messages
 
 

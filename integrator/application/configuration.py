@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from integrator.domain.ownership import Catalog, Registry, RegistryTooLarge
-from integrator.errors import ConfigError
+from integrator.errors import ConfigError, field_messages
 from integrator.settings import Settings
 
 
@@ -16,11 +17,14 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            name = "INTEGRATOR_" + "__".join(str(p) for p in error["loc"]).upper()
-            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        messages = field_messages(exc.errors(), root="settings", name=_variable)
+        lines = [f"{variable}: {why}" for variable, why in messages.items()]
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc
+
+
+def _variable(loc: Sequence[int | str]) -> str:
+    """A setting's location as its environment variable: `INTEGRATOR_JIRA__URL`."""
+    return "INTEGRATOR_" + "__".join(str(p) for p in loc).upper()
 
 
 def served_settings(settings: Settings, *, host: str, port: int) -> Settings:

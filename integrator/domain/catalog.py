@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
 
 from integrator.domain.owner import Team
 from integrator.domain.report import Email, RequiredText
-from integrator.errors import ConfigError
+from integrator.errors import ConfigError, field_messages
 
 _HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9][\w.-]*)?")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -76,7 +75,8 @@ class Catalog:
         try:
             parsed = _CatalogFile.model_validate(data)
         except ValidationError as exc:
-            lines = [f"{_field_name(e['loc'])}: {_reason(e)}" for e in exc.errors()]
+            messages = field_messages(exc.errors(), root="catalog", name=_field_name)
+            lines = [f"{key}: {why}" for key, why in messages.items()]
             raise ConfigError(f"{source}: invalid catalog:\n  " + "\n  ".join(lines)) from exc
         default = parsed.defaults.owner
         if default is not None and default not in parsed.owners:
@@ -113,7 +113,7 @@ def _team(handle: str, entry: _OwnerEntry) -> Team:
     )
 
 
-def _field_name(loc: tuple[int | str, ...]) -> str:
+def _field_name(loc: Sequence[int | str]) -> str:
     """A pydantic location as the TOML key path a user would write: `owners."@acme/ingest".service`."""
     parts: list[str] = []
     for part in loc:
@@ -124,11 +124,3 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
         else:
             parts.append(part if _BARE_KEY.fullmatch(part) else json.dumps(part))
     return ".".join(parts) or "(file)"
-
-
-def _reason(error: ErrorDetails) -> str:
-    if error["type"] == "missing":
-        return "required"
-    if error["type"] == "extra_forbidden":
-        return "unknown field"
-    return error["msg"].removeprefix("Value error, ")

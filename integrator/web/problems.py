@@ -18,7 +18,7 @@ where signing in is possible). FastAPI's own validation errors and unknown route
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -27,7 +27,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from integrator.errors import Conflict, IntegratorError, InvalidReport, NotFound, StoreUnavailable
+from integrator.errors import (
+    Conflict,
+    IntegratorError,
+    InvalidReport,
+    NotFound,
+    StoreUnavailable,
+    field_messages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +102,7 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
         return _answer(request, 409, body, "Already used", page)
 
     def unreadable(request: Request, exc: RequestValidationError) -> Response:
-        fields = {_field(error["loc"]): error["msg"] for error in exc.errors()}
-        return invalid(request, InvalidReport(fields))
+        return invalid(request, InvalidReport(field_messages(exc.errors(), root="body", name=_field)))
 
     def http(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -118,7 +124,7 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
     app.add_exception_handler(Exception, crashed)
 
 
-def _field(loc: tuple[int | str, ...] | list[int | str]) -> str:
+def _field(loc: Sequence[int | str]) -> str:
     parts = [str(p) for p in loc]
     return ".".join(parts[1:] if parts and parts[0] in ("query", "path", "body", "header") else parts)
 
