@@ -27,6 +27,19 @@ from integrator.store import rows
 from integrator.store.leases import LeaseTables
 from integrator.store.tables import effects, escalations, events
 
+_FINISH = (
+    update(effects)
+    .where(effects.c.id == bindparam("effect_id"))
+    .values(
+        state=bindparam("new_state"),
+        last_error=bindparam("error"),
+        next_attempt_at=bindparam("next_at"),
+        lease_until=None,
+        updated_at=bindparam("now"),
+    )
+)
+_FINISH_WITH_RESULT = _FINISH.values(result=bindparam("outcome"))
+
 
 class Store(LeaseTables):
     """Escalations in a SQL database; every method is one transaction."""
@@ -132,25 +145,25 @@ class Store(LeaseTables):
 
     def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
+        finished = [rows.finished(a, now=now) for a in attempts]
         with self._writing() as conn:
+            # One statement each, built once, for every effect with a result and every one without.
+            for statement, with_result in ((_FINISH_WITH_RESULT, True), (_FINISH, False)):
+                batch = [
+                    f
+                    for f, a in zip(finished, attempts, strict=True)
+                    if (a.result is not None) == with_result
+                ]
+                if batch:
+                    conn.execute(statement, batch)
             for a in attempts:
-                values: dict[str, Any] = {
-                    "state": a.state.value,
-                    "last_error": a.error,
-                    "next_attempt_at": a.next_attempt_at,
-                    "lease_until": None,
-                    "updated_at": now,
-                }
-                if a.result is not None:
-                    values["result"] = dict(a.result)
-                conn.execute(update(effects).where(effects.c.id == a.effect_id).values(**values))
                 if a.changes:
                     conn.execute(
                         update(escalations)
                         .where(escalations.c.id == a.escalation_id)
                         .values(**rows.columns(a.changes), updated_at=now)
                     )
-                rows.insert_events(conn, a.escalation_id, a.timeline)
+            rows.insert_timeline(conn, [(a.escalation_id, e) for a in attempts for e in a.timeline])
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
         """Set (or, with None, revoke) the customer status page's token."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert
 
+from integrator.application.ports import Attempt
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -57,14 +58,31 @@ def insert_effects(
 
 
 def insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event]) -> None:
+    insert_timeline(conn, [(escalation_id, e) for e in timeline])
+
+
+def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> None:
+    """Append (escalation id, event) pairs, in one statement."""
     if timeline:
         conn.execute(
             insert(events),
             [
-                {"escalation_id": escalation_id, "at": e.at, "kind": e.kind, "text": e.text, "data": e.data}
-                for e in timeline
+                {"escalation_id": i, "at": e.at, "kind": e.kind, "text": e.text, "data": e.data}
+                for i, e in timeline
             ],
         )
+
+
+def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:
+    """The parameters that record an attempt's effect (see the store's finishing statements)."""
+    values = {
+        "effect_id": attempt.effect_id,
+        "new_state": attempt.state.value,
+        "error": attempt.error,
+        "next_at": attempt.next_attempt_at,
+        "now": now,
+    }
+    return values | ({"outcome": dict(attempt.result)} if attempt.result is not None else {})
 
 
 def escalation_row(e: Escalation) -> dict[str, Any]:
