@@ -22,6 +22,7 @@ from integrator.application.sync import Syncer
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.web import auth, openapi, problems
+from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
@@ -71,6 +72,8 @@ def create_app(
     problems.install(app, page=parts.pages.error, sign_in_path=sign_in)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(SecurityHeaders)
+    if settings.auth.mode == "none":
+        app.add_middleware(LoopbackOnly)  # no sign-in: refuse a rebound name before anything else
     app.add_middleware(RequestId)
     openapi.install(app, version=_version())
     return app
