@@ -29,6 +29,7 @@ from integrator.domain.escalation import (
     Ticket,
 )
 from integrator.domain.owner import Team
+from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
 
@@ -283,6 +284,26 @@ class TokenStore(Protocol):
 
     def all(self) -> list[Token]:
         """Every token ever issued, oldest first, revoked ones included."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Where browser sessions are kept: by the SHA-256 of the cookie's secret, never the secret."""
+
+    def add(self, token_id: int, digest: str, *, agent: str, at: datetime) -> Session:
+        """Keep a new live session signed in with the token `token_id`."""
+        ...
+
+    def find(self, digest: str) -> Session | None:
+        """The live session with this hash, if any."""
+        ...
+
+    def of_token(self, token_id: int) -> list[Session]:
+        """The live sessions signed in with the token, oldest first."""
+        ...
+
+    def end(self, session_id: int, *, at: datetime) -> bool:
+        """End the session; False when it was not live."""
         ...
 
 

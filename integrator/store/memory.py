@@ -25,6 +25,7 @@ from integrator.domain.escalation import (
     State,
     status_page_url,
 )
+from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
 from integrator.errors import NotFound
@@ -283,3 +284,31 @@ class MemoryTokenStore:
 
     def all(self) -> list[Token]:
         return [t for t, _ in self._tokens]
+
+
+@dataclass
+class MemorySessionStore:
+    """Browser sessions in memory, behind the same port as the sessions table."""
+
+    _sessions: list[tuple[Session, str]] = field(default_factory=list)  # (session, its hash)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, token_id: int, digest: str, *, agent: str, at: datetime) -> Session:
+        with self._lock:
+            session = Session(len(self._sessions) + 1, token_id, agent, created_at=at, ended_at=None)
+            self._sessions.append((session, digest))
+            return session
+
+    def find(self, digest: str) -> Session | None:
+        return next((s for s, d in self._sessions if d == digest and s.live), None)
+
+    def of_token(self, token_id: int) -> list[Session]:
+        return [s for s, _ in self._sessions if s.token_id == token_id and s.live]
+
+    def end(self, session_id: int, *, at: datetime) -> bool:
+        with self._lock:
+            for i, (s, d) in enumerate(self._sessions):
+                if s.id == session_id and s.live:
+                    self._sessions[i] = (replace(s, ended_at=at), d)
+                    return True
+            return False

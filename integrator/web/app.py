@@ -26,7 +26,7 @@ from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
-from integrator.web.routes import api, customer_update, form, health, status_page, webhooks
+from integrator.web.routes import api, customer_update, form, health, sessions, status_page, webhooks
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
 
@@ -96,7 +96,9 @@ def _parts(
     settings = services.settings
     secure = settings.public_url.startswith("https://")
     csrf = Csrf(secret=secret, secure=secure)
-    authenticator = auth.Authenticator(settings.auth, tokens=services.tokens, secret=secret, csrf=csrf)
+    authenticator = auth.Authenticator(
+        settings.auth, tokens=services.tokens, sessions=services.sessions, secret=secret, csrf=csrf
+    )
     pages = Pages(
         csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
     )
@@ -184,6 +186,7 @@ def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
     app.include_router(openapi.docs_router(pages))
     if s.settings.auth.mode == "token":
         app.include_router(auth.router(who, pages, secure=parts.secure))
+        app.include_router(sessions.router(who, pages))
 
 
 def check_serving(settings: Settings, host: str) -> bytes:
