@@ -68,6 +68,7 @@ def create_app(
     app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)
     _include_routes(app, services, parts)
     app.mount("/static", StaticFiles(packages=[("integrator.web", "static")]), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=openapi.swagger_ui_files()), name="docs-assets")
     sign_in = "/signin" if settings.auth.mode == "token" else None
     problems.install(app, page=parts.pages.error, sign_in_path=sign_in)
     app.add_middleware(BodyLimit, max_bytes=max_body)
