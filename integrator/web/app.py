@@ -22,6 +22,7 @@ from integrator.application.sync import Syncer
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.web import auth, openapi, problems
+from integrator.web.capacity import ConcurrencyLimit
 from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
@@ -75,6 +76,10 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     if settings.auth.mode == "none":
         app.add_middleware(LoopbackOnly)  # no sign-in: refuse a rebound name before anything else
+    limits = settings.server
+    app.add_middleware(
+        ConcurrencyLimit, max_requests=limits.max_requests, retry_after=limits.retry_after_seconds
+    )
     app.add_middleware(RequestId)
     openapi.install(app, version=_version())
     return app
