@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from integrator.domain.checkup import Finding
@@ -32,6 +32,9 @@ from integrator.domain.owner import Team
 from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
+
+REPLAY_WINDOW = timedelta(days=7)  # how long a webhook delivery is remembered (redeliveries come sooner)
+PRUNE_BATCH = 100  # deliveries forgotten at most per new delivery: pruning stays a small, bounded cost
 
 
 class Clock(Protocol):
@@ -193,7 +196,11 @@ class EscalationStore(Protocol):
     def release_lease(self, name: str, *, holder: str) -> None: ...
 
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
-        """Remember a webhook delivery; False when it was seen before."""
+        """Remember a webhook delivery; False when it was seen within `REPLAY_WINDOW`.
+
+        Each call also forgets up to `PRUNE_BATCH` deliveries older than the window, so the
+        remembered deliveries stay bounded by the traffic of one window.
+        """
         ...
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:

@@ -8,11 +8,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from integrator.application.ports import Attempt
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt
 from integrator.domain.escalation import (
     OPEN_STATES,
     Changes,
@@ -201,9 +201,13 @@ class Store:
             )
 
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
-        """Remember a webhook delivery; False when it was seen before (a redelivery)."""
+        """Remember a webhook delivery, forgetting a bounded batch of expired ones; False on a redelivery."""
+        expired = (
+            select(deliveries.c.id).where(deliveries.c.received_at < now - REPLAY_WINDOW).limit(PRUNE_BATCH)
+        )
         try:
             with translated(), self.engine.begin() as conn:
+                conn.execute(delete(deliveries).where(deliveries.c.id.in_(expired.scalar_subquery())))
                 conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
         except AlreadyRecorded:
             return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import Attempt, StoreCounts
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, StoreCounts
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -44,7 +44,7 @@ class MemoryStore:
     _leased: dict[int, datetime] = field(default_factory=dict)  # effect id -> lease end
     _owner_of: dict[int, str] = field(default_factory=dict)  # effect id -> escalation id
     _leases: dict[str, _Lease] = field(default_factory=dict)
-    _deliveries: set[str] = field(default_factory=set)
+    _deliveries: dict[str, datetime] = field(default_factory=dict)  # id -> received at
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _next_effect: int = 1
 
@@ -126,8 +126,11 @@ class MemoryStore:
 
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
         with self._lock:
+            expired = [d for d, at in self._deliveries.items() if at < now - REPLAY_WINDOW]
+            for old in expired[:PRUNE_BATCH]:
+                del self._deliveries[old]
             seen = delivery_id in self._deliveries
-            self._deliveries.add(delivery_id)
+            self._deliveries.setdefault(delivery_id, now)
             return not seen
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:

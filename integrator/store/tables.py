@@ -120,7 +120,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", String(250), primary_key=True),  # "<source>:<delivery id>"
-    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),  # pruned by age
 )
 
 # Named leases (the status-sync pass): one holder at a time, until the lease runs out.

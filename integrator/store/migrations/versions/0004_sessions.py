@@ -1,4 +1,4 @@
-"""Browser sessions kept server-side, so signing out (or ending one from elsewhere) ends it."""
+"""Browser sessions kept server-side (signing out ends one everywhere); webhook deliveries by age."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("hash", name="uq_sessions_hash"),
     )
     op.create_index("ix_sessions_token_id", "sessions", ["token_id"])
+    op.create_index("ix_deliveries_received_at", "deliveries", ["received_at"])  # pruned by age
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_received_at", table_name="deliveries")
     op.drop_index("ix_sessions_token_id", table_name="sessions")
     op.drop_table("sessions")
