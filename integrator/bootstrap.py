@@ -21,6 +21,7 @@ from integrator.application.ports import (
     EscalationStore,
     Mailer,
     Pager,
+    SessionStore,
     StatsReader,
     SystemClock,
     TokenStore,
@@ -30,12 +31,14 @@ from integrator.application.ports import (
 from integrator.application.retrying import RetryPolicy
 from integrator.application.send_test import NothingSent, TestSend
 from integrator.application.services import Services
+from integrator.application.sessions import Sessions
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
 from integrator.settings import Settings
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
-from integrator.store.memory import MemoryStore, MemoryTokenStore
+from integrator.store.memory import MemorySessionStore, MemoryStore, MemoryTokenStore
+from integrator.store.sessions import SqlSessionStore
 from integrator.store.stats import SqlStats
 from integrator.store.tokens import SqlTokenStore
 
@@ -49,11 +52,12 @@ def ca_bundle() -> str | bool:
 
 @dataclass
 class Storage:
-    """Where everything is kept: escalations, tokens, the counts, and what to close at the end."""
+    """Where everything is kept: escalations, tokens, sessions, the counts, and what to close at the end."""
 
     store: EscalationStore
     tokens: TokenStore
     stats: StatsReader
+    sessions: SessionStore
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -62,13 +66,13 @@ def build_storage(settings: Settings) -> Storage:
     engine = connect(settings.database_url)
     migrate(engine)
     store = Store(engine, public_url=settings.public_url)
-    return Storage(store, SqlTokenStore(engine), SqlStats(engine), [engine.dispose])
+    return Storage(store, SqlTokenStore(engine), SqlStats(engine), SqlSessionStore(engine), [engine.dispose])
 
 
 def memory_storage(settings: Settings, store: MemoryStore | None = None) -> Storage:
     """Everything in this process's memory (tests, one-off runs); nothing survives it."""
     store = store or MemoryStore(public_url=settings.public_url)
-    return Storage(store, MemoryTokenStore(), store)
+    return Storage(store, MemoryTokenStore(), store, MemorySessionStore())
 
 
 def runs_dry(settings: Settings, *, pager: Pager | None = None, tracker: Tracker | None = None) -> bool:
@@ -190,6 +194,7 @@ def build(
         tracker=out.tracker,
     )
     resolve = settings.sync.resolve_page_on_fix
+    tokens = Tokens(storage.tokens, clock=clock)
     syncer = Syncer(store, dispatcher, out.pager, out.tracker, clock, resolve_page_on_fix=resolve)
     return Services(
         settings,
@@ -200,8 +205,9 @@ def build(
         escalator,
         clock,
         syncer,
-        Tokens(storage.tokens, clock=clock),
+        tokens,
         storage.stats,
+        Sessions(storage.sessions, tokens=tokens, clock=clock),
         [*storage.closers, *out.closers],
         doctor=partial(run_doctor, settings),
     )

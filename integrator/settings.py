@@ -100,6 +100,18 @@ class SmtpSettings(BaseModel):
         return bool(self.host and self.from_)
 
 
+class ServerSettings(BaseModel):
+    """What `serve` allows one client: how long to send headers and body, and how many at once."""
+
+    header_timeout_seconds: float = Field(default=10.0, gt=0)  # from connection (or last answer) to headers
+    body_timeout_seconds: float = Field(default=30.0, gt=0)  # from headers to the end of the body
+    keep_alive_seconds: float = Field(default=5.0, gt=0)  # an idle kept-alive connection is closed after
+    max_requests: int = Field(default=64, gt=0)  # in flight at once; more get 503 with Retry-After
+    max_connections: int = Field(default=1000, gt=0)  # open at once; more get 503
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    retry_after_seconds: int = Field(default=5, gt=0)
+
+
 class Settings(BaseSettings):
     """Every setting integrator reads; see the README's configuration table."""
 
@@ -132,6 +144,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     auth: AuthSettings = AuthSettings()
     smtp: SmtpSettings = SmtpSettings()
+    server: ServerSettings = ServerSettings()
 
     _split = field_validator("source_roots", mode="before")(_split_commas)
 

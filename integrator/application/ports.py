@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from integrator.domain.checkup import Finding
@@ -29,8 +29,12 @@ from integrator.domain.escalation import (
     Ticket,
 )
 from integrator.domain.owner import Team
+from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
+
+REPLAY_WINDOW = timedelta(days=7)  # how long a webhook delivery is remembered (redeliveries come sooner)
+PRUNE_BATCH = 100  # deliveries forgotten at most per new delivery: pruning stays a small, bounded cost
 
 
 class Clock(Protocol):
@@ -192,7 +196,11 @@ class EscalationStore(Protocol):
     def release_lease(self, name: str, *, holder: str) -> None: ...
 
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
-        """Remember a webhook delivery; False when it was seen before."""
+        """Remember a webhook delivery; False when it was seen within `REPLAY_WINDOW`.
+
+        Each call also forgets up to `PRUNE_BATCH` deliveries older than the window, so the
+        remembered deliveries stay bounded by the traffic of one window.
+        """
         ...
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
@@ -283,6 +291,26 @@ class TokenStore(Protocol):
 
     def all(self) -> list[Token]:
         """Every token ever issued, oldest first, revoked ones included."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Where browser sessions are kept: by the SHA-256 of the cookie's secret, never the secret."""
+
+    def add(self, token_id: int, digest: str, *, agent: str, at: datetime) -> Session:
+        """Keep a new live session signed in with the token `token_id`."""
+        ...
+
+    def find(self, digest: str) -> Session | None:
+        """The live session with this hash, if any."""
+        ...
+
+    def of_token(self, token_id: int) -> list[Session]:
+        """The live sessions signed in with the token, oldest first."""
+        ...
+
+    def end(self, session_id: int, *, at: datetime) -> bool:
+        """End the session; False when it was not live."""
         ...
 
 

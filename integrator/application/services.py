@@ -9,6 +9,7 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.doctor import Checkup
 from integrator.application.escalate import Escalator
 from integrator.application.ports import Clock, EscalationStore, StatsReader
+from integrator.application.sessions import Sessions
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
 from integrator.domain.ownership import Catalog, Registry
@@ -31,6 +32,7 @@ class Services:
     syncer: Syncer
     tokens: Tokens
     stats: StatsReader
+    sessions: Sessions
     closers: Sequence[Callable[[], None]] = field(default=(), repr=False)
     doctor: Callable[[], Checkup] | None = field(default=None, repr=False)  # `integrator doctor`'s checks
 

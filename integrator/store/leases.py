@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW
 from integrator.errors import AlreadyRecorded
 from integrator.store.sql import SqlStore
 from integrator.store.tables import deliveries, leases
@@ -51,9 +52,13 @@ class LeaseTables(SqlStore):
             )
 
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
-        """Remember a webhook delivery; False when it was seen before (a redelivery)."""
+        """Remember a webhook delivery, forgetting a bounded batch of expired ones; False on a redelivery."""
+        expired = (
+            select(deliveries.c.id).where(deliveries.c.received_at < now - REPLAY_WINDOW).limit(PRUNE_BATCH)
+        )
         try:
             with self._writing() as conn:
+                conn.execute(delete(deliveries).where(deliveries.c.id.in_(expired.scalar_subquery())))
                 conn.execute(insert(deliveries).values(id=delivery_id[:250], received_at=now))
         except AlreadyRecorded:
             return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import Attempt, StoreCounts
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, StoreCounts
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -25,6 +25,7 @@ from integrator.domain.escalation import (
     State,
     status_page_url,
 )
+from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
 from integrator.errors import NotFound
@@ -43,7 +44,7 @@ class MemoryStore:
     _leased: dict[int, datetime] = field(default_factory=dict)  # effect id -> lease end
     _owner_of: dict[int, str] = field(default_factory=dict)  # effect id -> escalation id
     _leases: dict[str, _Lease] = field(default_factory=dict)
-    _deliveries: set[str] = field(default_factory=set)
+    _deliveries: dict[str, datetime] = field(default_factory=dict)  # id -> received at
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _next_effect: int = 1
 
@@ -125,8 +126,11 @@ class MemoryStore:
 
     def first_delivery(self, delivery_id: str, *, now: datetime) -> bool:
         with self._lock:
+            expired = [d for d, at in self._deliveries.items() if at < now - REPLAY_WINDOW]
+            for old in expired[:PRUNE_BATCH]:
+                del self._deliveries[old]
             seen = delivery_id in self._deliveries
-            self._deliveries.add(delivery_id)
+            self._deliveries.setdefault(delivery_id, now)
             return not seen
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
@@ -283,3 +287,31 @@ class MemoryTokenStore:
 
     def all(self) -> list[Token]:
         return [t for t, _ in self._tokens]
+
+
+@dataclass
+class MemorySessionStore:
+    """Browser sessions in memory, behind the same port as the sessions table."""
+
+    _sessions: list[tuple[Session, str]] = field(default_factory=list)  # (session, its hash)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, token_id: int, digest: str, *, agent: str, at: datetime) -> Session:
+        with self._lock:
+            session = Session(len(self._sessions) + 1, token_id, agent, created_at=at, ended_at=None)
+            self._sessions.append((session, digest))
+            return session
+
+    def find(self, digest: str) -> Session | None:
+        return next((s for s, d in self._sessions if d == digest and s.live), None)
+
+    def of_token(self, token_id: int) -> list[Session]:
+        return [s for s, _ in self._sessions if s.token_id == token_id and s.live]
+
+    def end(self, session_id: int, *, at: datetime) -> bool:
+        with self._lock:
+            for i, (s, d) in enumerate(self._sessions):
+                if s.id == session_id and s.live:
+                    self._sessions[i] = (replace(s, ended_at=at), d)
+                    return True
+            return False

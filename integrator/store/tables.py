@@ -120,7 +120,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", String(250), primary_key=True),  # "<source>:<delivery id>"
-    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),  # pruned by age
 )
 
 # Named leases (the status-sync pass): one holder at a time, until the lease runs out.
@@ -148,4 +148,16 @@ Index(
     unique=True,
     sqlite_where=tokens.c.revoked_at.is_(None),
     postgresql_where=tokens.c.revoked_at.is_(None),
+)
+
+# Browser sessions: the SHA-256 of the secret in the signed cookie, never the secret.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_id", Integer, ForeignKey("tokens.id"), nullable=False, index=True),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("agent", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
 )

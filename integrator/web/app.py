@@ -22,10 +22,12 @@ from integrator.application.sync import Syncer
 from integrator.errors import ConfigError
 from integrator.settings import Settings
 from integrator.web import auth, openapi, problems
+from integrator.web.capacity import ConcurrencyLimit
+from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
-from integrator.web.routes import api, customer_update, form, health, status_page, webhooks
+from integrator.web.routes import api, customer_update, form, health, sessions, status_page, webhooks
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
 
@@ -67,10 +69,17 @@ def create_app(
     app = FastAPI(title="integrator", docs_url=None, redoc_url=None, lifespan=lifespan)
     _include_routes(app, services, parts)
     app.mount("/static", StaticFiles(packages=[("integrator.web", "static")]), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=openapi.swagger_ui_files()), name="docs-assets")
     sign_in = "/signin" if settings.auth.mode == "token" else None
     problems.install(app, page=parts.pages.error, sign_in_path=sign_in)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(SecurityHeaders)
+    if settings.auth.mode == "none":
+        app.add_middleware(LoopbackOnly)  # no sign-in: refuse a rebound name before anything else
+    limits = settings.server
+    app.add_middleware(
+        ConcurrencyLimit, max_requests=limits.max_requests, retry_after=limits.retry_after_seconds
+    )
     app.add_middleware(RequestId)
     openapi.install(app, version=_version())
     return app
@@ -93,7 +102,9 @@ def _parts(
     settings = services.settings
     secure = settings.public_url.startswith("https://")
     csrf = Csrf(secret=secret, secure=secure)
-    authenticator = auth.Authenticator(settings.auth, tokens=services.tokens, secret=secret, csrf=csrf)
+    authenticator = auth.Authenticator(
+        settings.auth, tokens=services.tokens, sessions=services.sessions, secret=secret, csrf=csrf
+    )
     pages = Pages(
         csrf=csrf, clock=services.clock, auth_mode=settings.auth.mode, dry_run=services.escalator.dry_run
     )
@@ -181,6 +192,7 @@ def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
     app.include_router(openapi.docs_router(pages))
     if s.settings.auth.mode == "token":
         app.include_router(auth.router(who, pages, secure=parts.secure))
+        app.include_router(sessions.router(who, pages))
 
 
 def check_serving(settings: Settings, host: str) -> bytes:

@@ -1,7 +1,8 @@
 """Who is asking: bearer tokens for tools, a trusted proxy's header or a signed session for browsers.
 
 - `token` mode: the API takes `Authorization: Bearer <token>`; people sign in with a token on
-  `/signin` and get a signed, HttpOnly, SameSite session cookie that lives while the token does.
+  `/signin` and get a signed, HttpOnly, SameSite cookie naming a server-side session, which lives
+  until it is signed out or ended from another session, the token is revoked, or 7 days pass.
 - `proxy` mode: a reverse proxy (oauth2-proxy) puts the signed-in user's email in a header; it is
   believed only from `auth.trusted_proxies`. Bearer tokens still work for tools.
 - `none` mode: the local demo; everyone is "local demo". `create_app` refuses it off loopback.
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from integrator.application.sessions import Sessions, Signed
 from integrator.application.tokens import Tokens
 from integrator.errors import ConfigError
 from integrator.settings import AuthSettings
@@ -37,6 +39,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 class Principal:
     name: str  # a token's name, a proxy-asserted email, or "local demo"
     via: Literal["token", "session", "proxy", "none"]
+    signed: Signed | None = None  # the server-side session, when signed in through one
 
     @property
     def ambient(self) -> bool:
@@ -57,11 +60,14 @@ def refuse_open_mode_off_loopback(mode: str, host: str) -> None:
 
 
 class Authenticator:
-    def __init__(self, settings: AuthSettings, *, tokens: Tokens, secret: bytes, csrf: Csrf) -> None:
+    def __init__(
+        self, settings: AuthSettings, *, tokens: Tokens, sessions: Sessions, secret: bytes, csrf: Csrf
+    ) -> None:
         self.settings = settings
         self.tokens = tokens
+        self.sessions = sessions
         self.csrf = csrf
-        self.sessions = URLSafeTimedSerializer(secret, salt="integrator.session")
+        self.cookies = URLSafeTimedSerializer(secret, salt="integrator.session")
         self.proxies = [ip_network(p, strict=False) for p in settings.trusted_proxies]
 
     @property
@@ -77,7 +83,7 @@ class Authenticator:
             if token is None:
                 raise _bad_token("the bearer token is unknown or revoked")
             return Principal(token.name, "token")
-        principal = self._ambient(request)
+        principal = self.ambient(request)
         if principal is None:
             raise _bad_token("send `Authorization: Bearer <token>` (made by `integrator token create`)")
         if principal.via != "none" and request.method in UNSAFE:
@@ -86,21 +92,20 @@ class Authenticator:
 
     def web(self, request: Request) -> Principal:
         """The person using the pages; `AuthRequired` sends them to sign in."""
-        principal = self._ambient(request)
+        principal = self.ambient(request)
         if principal is None:
             if self.mode == "proxy":
                 raise AuthRequired("sign in through the company's single sign-on proxy")
             raise AuthRequired("sign in with an API token")
         return principal
 
-    def session_cookie(self, plaintext: str) -> str | None:
-        """A session cookie value for a valid token, else None."""
-        token = self.tokens.verify(plaintext.strip())
-        if token is None:
-            return None
-        return self.sessions.dumps({"id": token.id, "name": token.name})
+    def session_cookie(self, plaintext: str, *, agent: str) -> str | None:
+        """A new session's signed cookie value for a valid token, else None."""
+        secret = self.sessions.begin(plaintext, agent=agent)
+        return None if secret is None else self.cookies.dumps({"sid": secret})
 
-    def _ambient(self, request: Request) -> Principal | None:
+    def ambient(self, request: Request) -> Principal | None:
+        """Who the browser is signed in as (session, proxy header or the demo), without a bearer token."""
         if self.mode == "none":
             return Principal("local demo", "none")
         if self.mode == "proxy":
@@ -125,11 +130,12 @@ class Authenticator:
         if not cookie:
             return None
         try:
-            data = self.sessions.loads(cookie, max_age=SESSION_SECONDS)
+            data = self.cookies.loads(cookie, max_age=SESSION_SECONDS)
         except BadSignature:
             return None
-        token = self.tokens.live(int(data["id"])) if isinstance(data, dict) and "id" in data else None
-        return Principal(token.name, "session") if token else None
+        secret = data.get("sid") if isinstance(data, dict) else None
+        signed = self.sessions.resume(secret) if isinstance(secret, str) else None
+        return Principal(signed.token.name, "session", signed) if signed else None
 
 
 def _bad_token(message: str) -> AuthRequired:
@@ -149,7 +155,8 @@ def router(auth: Authenticator, pages: Pages, *, secure: bool) -> APIRouter:
         form = await request.form()
         auth.csrf.check_form(request, form)
         target = _local(form_text(form, "next") or "/")
-        cookie = auth.session_cookie(form_text(form, "token") or "")
+        agent = request.headers.get("user-agent", "")
+        cookie = auth.session_cookie(form_text(form, "token") or "", agent=agent)
         if cookie is None:
             context = {"next": target, "error": "That token is unknown or revoked."}
             return pages.render(request, "signin.html", context, status=401)
@@ -163,6 +170,9 @@ def router(auth: Authenticator, pages: Pages, *, secure: bool) -> APIRouter:
     async def sign_out(request: Request) -> Response:
         form = await request.form()
         auth.csrf.check_form(request, form)
+        principal = auth.ambient(request)
+        if principal is not None and principal.signed is not None:
+            auth.sessions.end(principal.signed, principal.signed.session.id)  # the old cookie is dead
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
         return response

@@ -1,7 +1,9 @@
-"""The OpenAPI document (request bodies from the domain models, bearer auth); `/docs` without inline JS."""
+"""The OpenAPI document (request bodies from the domain models, bearer auth); `/docs` from packaged files."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -41,6 +43,15 @@ def install(app: FastAPI, *, version: str) -> None:
         return app.openapi_schema
 
     app.openapi = document  # type: ignore[method-assign]
+
+
+def swagger_ui_files() -> Path:
+    """The directory of Swagger UI's files that the `swagger-ui-bundle-v2` package ships (no CDN)."""
+    vendor = Path(str(files("swagger_ui_bundle") / "vendor"))
+    found = sorted(vendor.glob("swagger-ui-*"))
+    if not found:
+        raise FileNotFoundError(f"no Swagger UI files under {vendor}; reinstall swagger-ui-bundle-v2")
+    return found[-1]
 
 
 def docs_router(pages: Pages) -> APIRouter:

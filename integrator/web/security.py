@@ -22,12 +22,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"  # where FastAPI's Swagger UI assets come from
-DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' {DOCS_CDN}; style-src 'self' {DOCS_CDN}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; object-src 'none'"
-)
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -37,23 +31,21 @@ HEADERS = [
 
 
 class SecurityHeaders:
-    """Adds CSP (no inline script anywhere), no-sniff, frame-deny and referrer policy to every answer."""
+    """Adds CSP (no inline script anywhere, /docs included), no-sniff, frame-deny and referrer policy."""
 
-    def __init__(self, app: ASGIApp, *, docs_path: str = "/docs") -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] == self.docs_path else CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 have = {name.lower() for name, _ in headers}  # a route's own stricter choice stands
-                extra = [(b"content-security-policy", csp.encode()), *HEADERS]
+                extra = [(b"content-security-policy", CSP.encode()), *HEADERS]
                 message["headers"] = headers + [(name, value) for name, value in extra if name not in have]
             await send(message)
 

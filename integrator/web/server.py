@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from integrator import logs
 from integrator.application.services import Services
-from integrator.settings import Settings
+from integrator.settings import ServerSettings, Settings
 from integrator.web.app import check_serving, create_app
 
 
@@ -23,7 +24,28 @@ def serve(settings: Settings, build: Callable[[], Services], *, host: str, port:
         # The peer address must stay the real one: trusted-proxy sign-in checks it.
         # log_config=None: uvicorn's lines go through integrator's format (logs.py).
         uvicorn.run(
-            web, host=host, port=port, proxy_headers=False, server_header=False, ws="none", log_config=None
+            web,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            server_header=False,
+            ws="none",
+            log_config=None,
+            **limits(services.settings.server),
         )
     finally:
         services.close()
+
+
+def limits(server: ServerSettings) -> dict[str, Any]:
+    """uvicorn's options for `INTEGRATOR_SERVER__*`: read deadlines, connection and header-size bounds."""
+    from integrator.web.deadlines import timed_protocol
+
+    return {
+        "http": timed_protocol(
+            header_seconds=server.header_timeout_seconds, body_seconds=server.body_timeout_seconds
+        ),
+        "timeout_keep_alive": server.keep_alive_seconds,
+        "limit_concurrency": server.max_connections,
+        "h11_max_incomplete_event_size": server.max_header_bytes,
+    }

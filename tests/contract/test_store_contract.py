@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from integrator.application.escalate import parse_report
-from integrator.application.ports import Attempt
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Changes, EffectKind, EffectState, Event, Owed, Page, State, Ticket
 from integrator.domain.status import Watch
@@ -226,6 +226,34 @@ def test_a_webhook_delivery_is_remembered_once(services: Services, clock: FakeCl
     assert services.store.first_delivery("pagerduty:01ABC", now=clock.now())
     assert not services.store.first_delivery("pagerduty:01ABC", now=clock.now())
     assert services.store.first_delivery("pagerduty:01ABD", now=clock.now())
+
+
+def test_webhook_deliveries_are_forgotten_after_the_replay_window(
+    services: Services, clock: FakeClock
+) -> None:
+    start = clock.now()
+    store = services.store
+    assert store.first_delivery("pagerduty:old", now=start)
+    assert store.first_delivery("pagerduty:recent", now=start + timedelta(days=6))
+
+    assert not store.first_delivery("pagerduty:old", now=start + timedelta(days=6, hours=23))  # within 7 days
+    assert store.first_delivery("pagerduty:new", now=start + timedelta(days=8))  # prunes the expired
+
+    assert store.first_delivery("pagerduty:old", now=start + timedelta(days=8))  # forgotten
+    assert not store.first_delivery("pagerduty:recent", now=start + timedelta(days=8))  # kept
+
+
+def test_pruning_forgets_a_bounded_batch_per_new_delivery(services: Services, clock: FakeClock) -> None:
+    start = clock.now()
+    store = services.store
+    for n in range(PRUNE_BATCH + 1):
+        store.first_delivery(f"jira:{n}", now=start)
+    later = start + REPLAY_WINDOW + timedelta(hours=1)
+
+    store.first_delivery("jira:new", now=later)  # forgets PRUNE_BATCH of them, not all
+
+    remembered = [n for n in range(PRUNE_BATCH + 1) if not store.first_delivery(f"jira:{n}", now=start)]
+    assert len(remembered) == 1
 
 
 def test_a_repeated_request_changes_nothing_when_asked_only_if_new(

@@ -100,7 +100,10 @@ def test_each_missing_required_field_is_named(field: str) -> None:
         (('senior_engineer = "alice@acme.example"', 'senior_engineer = "alice"'), ".senior_engineer: "),
         (('jira_project = "ING"', 'jira_project = "ing project"'), 'owners."@acme/ingest".jira_project: '),
         (('chat_webhook = "https:', 'chat_webhook = "ftp:'), 'owners."@acme/ingest".chat_webhook: '),
-        (("jira_component =", "jira_componnent ="), 'owners."@acme/ingest".jira_componnent: is not a known field'),
+        (
+            ("jira_component =", "jira_componnent ="),
+            'owners."@acme/ingest".jira_componnent: is not a known field',
+        ),
         (('[owners."@acme/ingest"]', '[owners."acme-ingest"]'), "owners.acme-ingest: is not an @user"),
         (
             ('owner = "@acme/platform"', 'owner = "@acme/core"'),

@@ -21,6 +21,7 @@ from tests.web.helpers import csrf_token
 
 SECRET = "test-secret-key-0123456789abcdef"
 BASE_URL = "https://testserver"
+LOCAL_URL = "https://127.0.0.1:8000"  # the local demo answers only to a loopback Host
 
 
 def web_settings(directory: Path, **auth: Any) -> Settings:
@@ -122,7 +123,8 @@ def app_with(tmp_path: Path) -> Iterator[MakeApp]:
         services = make_services(
             web_settings(directory, **(auth or {})), pager=MemoryPager(), tracker=MemoryTracker()
         )
-        test_client = TestClient(create_app(services, **app), base_url=BASE_URL, client=(client_host, 50000))
+        base_url = LOCAL_URL if (auth or {}).get("mode") == "none" else BASE_URL
+        test_client = TestClient(create_app(services, **app), base_url=base_url, client=(client_host, 50000))
         test_client.__enter__()
         entered.append(test_client)
         return Served(test_client, services.tokens)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from integrator.web.security import CSP
 from tests.support import report_data
 from tests.web.conftest import MakeApp, World
 from tests.web.helpers import submit_form
@@ -36,12 +37,23 @@ def test_no_page_has_inline_script(browser: TestClient, world: World) -> None:
         assert not re.search(r"\son[a-z]+=", page), "no inline event handlers either"
 
 
-def test_the_api_docs_are_served_and_only_they_may_load_swagger_from_its_cdn(client: TestClient) -> None:
+def test_the_api_docs_load_swagger_ui_from_the_app_itself_under_the_strict_csp(client: TestClient) -> None:
     docs = client.get("/docs")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
 
     assert docs.status_code == 200
-    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
-    assert "/static/docs.js" in docs.text
+    assert docs.headers["content-security-policy"] == CSP
+    assert "http" not in docs.headers["content-security-policy"]
+    assert "cdn" not in docs.text
+    assert assets == [
+        "/docs/assets/favicon-32x32.png",
+        "/docs/assets/swagger-ui.css",
+        "/openapi.json",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/static/docs.js",
+    ]
+    assert all(client.get(asset).status_code == 200 for asset in assets)
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
     assert client.get("/openapi.json").json()["info"]["title"] == "integrator"
 
 

@@ -15,7 +15,7 @@ from integrator.application.escalate import parse_report
 from integrator.domain.escalation import Escalation, Page, Ticket
 from integrator.web.app import create_app
 from tests.support import FakeClock, MemoryPager, MemoryTracker, make_services, report_data
-from tests.web.conftest import BASE_URL, World, web_settings
+from tests.web.conftest import LOCAL_URL, World, web_settings
 from tests.web.helpers import InlineExecutor, eventually, submit_form
 
 
@@ -83,7 +83,7 @@ def test_with_pagerduty_hanging_the_reply_comes_after_the_bounded_wait_with_the_
     pager = HangingPager()
     services = make_services(web_settings(tmp_path, mode="none"), clock=FakeClock(), pager=pager)
     app = create_app(services, page_wait=0.3)
-    with TestClient(app, base_url=BASE_URL) as client:
+    with TestClient(app, base_url=LOCAL_URL) as client:
         started = time.monotonic()
         answer = client.post("/api/v1/escalations", json=report_data())
         elapsed = time.monotonic() - started
@@ -102,7 +102,7 @@ def test_effects_a_dead_process_left_pending_are_driven_by_the_next_servers_sync
     services = make_services(web_settings(tmp_path, mode="none"), pager=pager, tracker=tracker)
     stored, _ = services.escalator.submit(parse_report(report_data()))  # stored, then the process died
 
-    with TestClient(create_app(services, sync_every=0.05), base_url=BASE_URL):
+    with TestClient(create_app(services, sync_every=0.05), base_url=LOCAL_URL):
         eventually(lambda: services.store.get(stored.id).effects[-1].state.value == "done")
 
     assert list(pager.pages) == [stored.id]
@@ -112,7 +112,7 @@ def test_effects_a_dead_process_left_pending_are_driven_by_the_next_servers_sync
 def test_with_an_injected_executor_every_effect_is_done_when_the_api_answers(tmp_path: Path) -> None:
     pager, tracker = MemoryPager(), MemoryTracker()
     services = make_services(web_settings(tmp_path, mode="none"), pager=pager, tracker=tracker)
-    with TestClient(create_app(services, executor=InlineExecutor), base_url=BASE_URL) as client:
+    with TestClient(create_app(services, executor=InlineExecutor), base_url=LOCAL_URL) as client:
         answer = client.post("/api/v1/escalations", json=report_data())
 
     stored = services.store.get(answer.json()["id"])

@@ -231,6 +231,22 @@ def test_without_a_configured_secret_every_webhook_is_refused(
     assert syncer.calls == []
 
 
+@pytest.mark.parametrize("settings", [{"pagerduty": [], "jira": None}], indirect=True)
+def test_a_flood_of_unsigned_webhooks_logs_the_missing_secret_once_per_source(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = pd_event("PABC123")
+    with caplog.at_level("WARNING", logger="integrator"):
+        answers = [post_pd(client, body, "v1=forged").status_code for _ in range(50)]
+        answers += [post_jira(client, body, "sha256=forged").status_code for _ in range(50)]
+
+    warnings = [r.getMessage() for r in caplog.records if "webhook refused" in r.getMessage()]
+    assert set(answers) == {401}
+    assert len(warnings) == 2
+    assert "INTEGRATOR_PAGERDUTY__WEBHOOK_SECRETS is not set" in warnings[0]
+    assert "INTEGRATOR_JIRA__WEBHOOK_SECRET is not set" in warnings[1]
+
+
 @pytest.mark.parametrize(
     "settings", [{"pagerduty": ["old-secret", "new-secret"], "jira": None}], indirect=True
 )

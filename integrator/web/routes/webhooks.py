@@ -98,11 +98,26 @@ def router(
     return routes
 
 
+class _WarnOnce:
+    """A warning logged the first time it applies, not on every request (a flood would drown the log)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.said = False
+
+    def __call__(self) -> None:
+        if not self.said:
+            self.said = True
+            log.warning("%s (logged once; every such request gets 401)", self.message)
+
+
 def _pagerduty(routes: APIRouter, deliveries: _Deliveries, secrets: list[str]) -> None:
+    unconfigured = _WarnOnce("PagerDuty webhook refused: INTEGRATOR_PAGERDUTY__WEBHOOK_SECRETS is not set")
+
     @routes.post("/pagerduty")
     async def pagerduty(request: Request, tasks: BackgroundTasks) -> Response:
         if not secrets:
-            log.warning("PagerDuty webhook refused: INTEGRATOR_PAGERDUTY__WEBHOOK_SECRETS is not set")
+            unconfigured()
         return await deliveries.accept(
             request,
             tasks,
@@ -116,10 +131,12 @@ def _pagerduty(routes: APIRouter, deliveries: _Deliveries, secrets: list[str]) -
 
 
 def _jira(routes: APIRouter, deliveries: _Deliveries, secret: str | None) -> None:
+    unconfigured = _WarnOnce("Jira webhook refused: INTEGRATOR_JIRA__WEBHOOK_SECRET is not set")
+
     @routes.post("/jira")
     async def jira(request: Request, tasks: BackgroundTasks) -> Response:
         if not secret:
-            log.warning("Jira webhook refused: INTEGRATOR_JIRA__WEBHOOK_SECRET is not set")
+            unconfigured()
         return await deliveries.accept(
             request,
             tasks,
