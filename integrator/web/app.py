@@ -44,7 +44,7 @@ def create_app(
     page_wait: float = 3.0,
     max_body: int = MAX_BODY,
     background_workers: int = 8,
-    page_workers: int = 32,
+    page_workers: int = 64,  # as many as requests the server admits at once (INTEGRATOR_SERVER__MAX_REQUESTS)
     drain_seconds: float = 10.0,
     sync_every: float | None = None,
     executor: Callable[[], Executor] | None = None,
