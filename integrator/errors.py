@@ -1,7 +1,8 @@
 """The errors integrator raises, drawn once so every edge can handle them once.
 
     IntegratorError
-    ├── InvalidReport      bad input; names each bad field; nothing stored or sent (exit 2, HTTP 422)
+    ├── InvalidInput       bad input (a report, an update, a request); names each bad field; nothing
+    │                      stored or sent (exit 2, HTTP 422)
     ├── ConfigError        settings, registry or catalog unusable (exit 1)
     ├── NotFound           no such escalation or token (exit 1, HTTP 404)
     ├── AlreadyRecorded    the store already holds this (a repeat, or another worker was first)
@@ -24,7 +25,7 @@ class IntegratorError(Exception):
     """Base of every error integrator raises on purpose."""
 
 
-class InvalidReport(IntegratorError):
+class InvalidInput(IntegratorError):
     """A report (or other input) failed validation; `fields` maps a dotted field name to why."""
 
     def __init__(self, fields: Mapping[str, str]) -> None:

@@ -19,21 +19,21 @@ from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
-from integrator.errors import InvalidReport, field_messages
+from integrator.errors import InvalidInput, field_messages
 
 OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
 
 
 def parse_report(data: str | bytes | Mapping[str, Any]) -> FailureReport:
-    """A validated report from JSON text or a mapping; `InvalidReport` names every bad field."""
+    """A validated report from JSON text or a mapping; `InvalidInput` names every bad field."""
     if isinstance(data, str | bytes):
         data = load_json(data)
     if not isinstance(data, Mapping):
-        raise InvalidReport({"body": "must be a JSON object"})
+        raise InvalidInput({"body": "must be a JSON object"})
     try:
         return FailureReport.model_validate(data)
     except ValidationError as exc:
-        raise InvalidReport(field_messages(exc.errors())) from exc
+        raise InvalidInput(field_messages(exc.errors())) from exc
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Escalator:
         owner = resolve_owner(locations, self.registry, self.catalog)
         if owner is None:
             where = ", ".join(locations) or "(no location found in the stack trace)"
-            raise InvalidReport(
+            raise InvalidInput(
                 {"failure.locations": f"no registry line and no default owner covers any of: {where}"}
             )
         return owner

@@ -13,7 +13,7 @@ from datetime import datetime
 from integrator.application.ports import EscalationStore
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
 from integrator.domain.report import control_character, email_problem
-from integrator.errors import AlreadyRecorded, InvalidReport
+from integrator.errors import AlreadyRecorded, InvalidInput
 
 UPDATE_PREFIX = "customer-update:"
 SUBJECT_MAX = 250
@@ -31,7 +31,7 @@ class CustomerUpdate:
 
     @classmethod
     def checked(cls, *, to: str, subject: str, body: str, includes_rca: bool = False) -> CustomerUpdate:
-        """The update, or `InvalidReport` naming each bad field."""
+        """The update, or `InvalidInput` naming each bad field."""
         # Browsers send a textarea's lines with CRLF; the mailer writes the wire's line ends itself.
         to, subject, body = to.strip(), subject.strip(), body.replace("\r\n", "\n").strip()
         errors: dict[str, str] = {}
@@ -52,7 +52,7 @@ class CustomerUpdate:
         elif len(body) > BODY_MAX:
             errors["body"] = f"is over {BODY_MAX:,} characters"
         if errors:
-            raise InvalidReport(errors)
+            raise InvalidInput(errors)
         return cls(to=to, subject=subject, body=body, includes_rca=includes_rca)
 
 
@@ -88,7 +88,7 @@ def send_customer_update(
     if earlier is not None and earlier.payload == message:
         return False
     if earlier is not None or number != next_update_number(escalation):
-        raise InvalidReport(
+        raise InvalidInput(
             {"number": f"update {number} was already sent from another page; reload to write the next one"}
         )
     event = Event(

@@ -20,7 +20,7 @@ from integrator.cli.doctor import doctor
 from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
 from integrator.cli.wiring import Wiring, services, wiring
 from integrator.domain.escalation import EffectState, Escalation, State
-from integrator.errors import IntegratorError, InvalidReport
+from integrator.errors import IntegratorError, InvalidInput
 
 if TYPE_CHECKING:
     from integrator.domain.report import FailureReport
@@ -34,7 +34,7 @@ class _Edge(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
-        except InvalidReport as exc:
+        except InvalidInput as exc:
             err.print("[bold red]error:[/] invalid report, nothing was stored or sent:")
             for name, why in exc.fields.items():
                 err.print(f"  {name}: {why}")
@@ -59,10 +59,10 @@ def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
 
     try:
         return parse_report(read_report(file, flags))
-    except InvalidReport as exc:
+    except InvalidInput as exc:
         if "body" not in exc.fields:
             raise
-        raise InvalidReport({"--file": exc.fields["body"]}) from exc
+        raise InvalidInput({"--file": exc.fields["body"]}) from exc
 
 
 def read_report(file: Path | None, flags: dict[str, Any]) -> Any:
@@ -70,9 +70,9 @@ def read_report(file: Path | None, flags: dict[str, Any]) -> Any:
         try:
             return sys.stdin.read() if str(file) == "-" else file.read_bytes()
         except OSError as exc:
-            raise InvalidReport({"--file": f"cannot read {file} ({exc.strerror})"}) from exc
+            raise InvalidInput({"--file": f"cannot read {file} ({exc.strerror})"}) from exc
     if not any(flags.values()):
-        raise InvalidReport({"--file": "give a report file, or the report as flags (see --help)"})
+        raise InvalidInput({"--file": "give a report file, or the report as flags (see --help)"})
     return {
         "deal": {"account": flags["account"], "arr": flags["arr"]},
         "failure": {

@@ -7,7 +7,7 @@ import re
 from itertools import accumulate
 from typing import Any
 
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 
 MAX_DEPTH = 32
 # A string, its escapes included, up to its closing quote or the end of the text; possessive, so an
@@ -24,12 +24,12 @@ def nesting(text: str) -> int:
 
 
 def load_json(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """The value of a JSON text; `InvalidReport` on `body` when it is not JSON or nests too deeply."""
+    """The value of a JSON text; `InvalidInput` on `body` when it is not JSON or nests too deeply."""
     try:
         if isinstance(text, bytes):
             text = text.decode(json.detect_encoding(text), "surrogatepass")
         if nesting(text) > max_depth:
-            raise InvalidReport({"body": f"nests deeper than {max_depth} levels"})
+            raise InvalidInput({"body": f"nests deeper than {max_depth} levels"})
         return json.loads(text)
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise InvalidReport({"body": f"is not valid JSON ({exc})"}) from exc
+        raise InvalidInput({"body": f"is not valid JSON ({exc})"}) from exc

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from integrator.web.security import HttpMiddleware
 
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -30,20 +32,14 @@ def loopback_origin(value: str) -> bool:
     return parts.scheme in {"http", "https"} and name is not None and name.lower() in LOOPBACK_NAMES
 
 
-class LoopbackOnly:
+class LoopbackOnly(HttpMiddleware):
     """Answers 403 to a request whose `Host` is not loopback, or a write whose `Origin` is not.
 
     With no sign-in, a page on another site that rebinds its name to 127.0.0.1 would otherwise
     read and write as the local user; its requests still carry its own name in `Host` and `Origin`.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {name.lower(): value.decode("latin-1") for name, value in scope["headers"]}
         refusal = _refusal(scope["method"], headers.get(b"host", ""), headers.get(b"origin"))
         if refusal is not None:

@@ -1,7 +1,7 @@
 """The web's errors and their one JSON shape, `{"error", "message", "fields"}`, handled once per class.
 
     IntegratorError (integrator.errors)
-    ├── InvalidReport          422  a message per field; nothing stored or sent
+    ├── InvalidInput          422  a message per field; nothing stored or sent
     ├── NotFound               404
     ├── Conflict               409  an idempotency key reused for a different report
     ├── StoreUnavailable       503  the database did not answer; try again
@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from integrator.errors import (
     Conflict,
     IntegratorError,
-    InvalidReport,
+    InvalidInput,
     NotFound,
     StoreUnavailable,
     field_messages,
@@ -80,7 +80,7 @@ def is_api(request: Request) -> bool:
 def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
     """Register one handler per error class; `sign_in_path` is where pages send the signed-out."""
 
-    def invalid(request: Request, exc: InvalidReport) -> Response:
+    def invalid(request: Request, exc: InvalidInput) -> Response:
         message = "invalid input, nothing was stored or sent: " + "; ".join(exc.fields)
         return _answer(request, 422, problem("invalid", message, exc.fields), "Invalid input", page)
 
@@ -102,7 +102,7 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
         return _answer(request, 409, body, "Already used", page)
 
     def unreadable(request: Request, exc: RequestValidationError) -> Response:
-        return invalid(request, InvalidReport(field_messages(exc.errors(), root="body", name=_field)))
+        return invalid(request, InvalidInput(field_messages(exc.errors(), root="body", name=_field)))
 
     def http(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -114,7 +114,7 @@ def install(app: FastAPI, *, page: Page, sign_in_path: str | None) -> None:
         body = problem("internal", "integrator failed to answer; the error is in its log")
         return _answer(request, 500, body, "Something broke", page)
 
-    app.add_exception_handler(InvalidReport, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidInput, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(NotFound, not_found)  # type: ignore[arg-type]
     app.add_exception_handler(StoreUnavailable, unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(Conflict, conflict)  # type: ignore[arg-type]

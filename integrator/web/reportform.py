@@ -16,7 +16,7 @@ from integrator.application.escalate import parse_report
 from integrator.domain.clocks import default_rca_due
 from integrator.domain.money import parse_amount
 from integrator.domain.report import FailureReport
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 
 PEOPLE = ("economic_buyer", "executive_sponsor", "account_executive")
 TEXT_FIELDS = (
@@ -67,7 +67,7 @@ def blank(*, now: datetime, time_zone: str = "UTC", reporter_email: str = "") ->
 
 
 def report_from(values: Mapping[str, str]) -> FailureReport:
-    """The validated report these values describe; `InvalidReport` names every bad field."""
+    """The validated report these values describe; `InvalidInput` names every bad field."""
     problems: dict[str, str] = {}
     zone = _zone(values["reporter.time_zone"])
     failure = _failure(values)
@@ -89,10 +89,10 @@ def report_from(values: Mapping[str, str]) -> FailureReport:
     problems.update({name: "is required" for name in REQUIRED if not values[name].strip()})
     try:
         report = parse_report(data)
-    except InvalidReport as exc:
-        raise InvalidReport({**exc.fields, **problems}) from exc
+    except InvalidInput as exc:
+        raise InvalidInput({**exc.fields, **problems}) from exc
     if problems:
-        raise InvalidReport(problems)
+        raise InvalidInput(problems)
     return report
 
 

@@ -5,24 +5,19 @@ from __future__ import annotations
 import re
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from integrator import logs
+from integrator.web.security import HttpMiddleware
 
 HEADER = b"x-request-id"
 _SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
-class RequestId:
+class RequestId(HttpMiddleware):
     """ASGI middleware: every line logged while answering a request carries its id."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope["headers"]).get(HEADER, b"")
         value = given.decode() if _SANE.fullmatch(given) else uuid.uuid4().hex
 

@@ -30,8 +30,8 @@ HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Adds CSP (no inline script anywhere, /docs included), no-sniff, frame-deny and referrer policy."""
+class HttpMiddleware:
+    """Pure ASGI middleware for HTTP requests; other scopes (lifespan) pass straight through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,6 +40,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class SecurityHeaders(HttpMiddleware):
+    """Adds CSP (no inline script anywhere, /docs included), no-sniff, frame-deny and referrer policy."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

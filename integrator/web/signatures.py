@@ -13,7 +13,7 @@ from typing import Any
 
 from integrator.domain.jsonbody import load_json
 from integrator.domain.report import control_character
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 
 PAGERDUTY_SCHEME = "v1="
 JIRA_SCHEME = "sha256="
@@ -94,7 +94,7 @@ def delivery_id(source: str, raw_body: bytes) -> str:
 def _load(raw_body: bytes) -> dict[str, Any]:
     try:
         body = load_json(raw_body)
-    except InvalidReport as exc:
+    except InvalidInput as exc:
         raise MalformedPayload(f"body {exc.fields['body']}") from exc
     if not isinstance(body, dict):
         raise MalformedPayload("body is not a JSON object")

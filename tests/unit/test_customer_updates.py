@@ -9,7 +9,7 @@ import pytest
 from integrator.application.escalate import parse_report
 from integrator.application.updates import CustomerUpdate, next_update_number, send_customer_update
 from integrator.domain.escalation import EffectKind
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 from tests.support import FakeClock, MemoryPager, MemoryTracker, memory_services, report_data
 
 UPDATE = CustomerUpdate.checked(to="hank@globex.example", subject="Update on your POC", body="We are on it.")
@@ -47,7 +47,7 @@ def test_a_different_update_from_a_stale_page_is_refused_not_lost(tmp_path: Path
     send_customer_update(services.store, escalation, UPDATE, number=1, by="priya", now=clock.now())
     other = CustomerUpdate.checked(to="hank@globex.example", subject="Other", body="Different words.")
 
-    with pytest.raises(InvalidReport) as refused:
+    with pytest.raises(InvalidInput) as refused:
         send_customer_update(
             services.store, services.store.get(escalation.id), other, number=1, by="sam", now=clock.now()
         )
@@ -65,6 +65,6 @@ def test_a_different_update_from_a_stale_page_is_refused_not_lost(tmp_path: Path
     ],
 )
 def test_bad_update_fields_are_named(fields: dict[str, str], bad: str) -> None:
-    with pytest.raises(InvalidReport) as refused:
+    with pytest.raises(InvalidInput) as refused:
         CustomerUpdate.checked(**fields)
     assert bad in refused.value.fields

@@ -11,7 +11,7 @@ import pytest
 from integrator.application.escalate import parse_report
 from integrator.domain.clocks import default_rca_due
 from integrator.domain.escalation import EffectKind, EffectState, State
-from integrator.errors import InvalidReport, Rejected, Unavailable
+from integrator.errors import InvalidInput, Rejected, Unavailable
 from tests.support import FakeClock, MemoryPager, MemoryTracker, memory_services, report_data
 
 
@@ -177,7 +177,7 @@ def test_bad_input_names_the_field_and_stores_nothing(world, mutate, field) -> N
     _, pager, tracker, services = world
     data = report_data()
     mutate(data)
-    with pytest.raises(InvalidReport) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.escalator.escalate(parse_report(data))
     assert field in caught.value.fields
     assert services.store.recent() == []
@@ -186,7 +186,7 @@ def test_bad_input_names_the_field_and_stores_nothing(world, mutate, field) -> N
 
 
 def test_malformed_json_is_bad_input() -> None:
-    with pytest.raises(InvalidReport) as caught:
+    with pytest.raises(InvalidInput) as caught:
         parse_report('{"deal": ')
     assert "body" in caught.value.fields
 
@@ -201,7 +201,7 @@ def test_locations_nobody_owns_are_bad_input_when_there_is_no_default(tmp_path: 
         pager=MemoryPager(),
         tracker=MemoryTracker(),
     )
-    with pytest.raises(InvalidReport) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.escalator.escalate(parse_report(report_data(locations=["services/billing/x.py"])))
     assert "services/billing/x.py" in caught.value.fields["failure.locations"]
     assert services.store.recent() == []

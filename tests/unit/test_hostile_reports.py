@@ -11,7 +11,7 @@ from integrator.application.escalate import parse_report
 from integrator.application.updates import CustomerUpdate
 from integrator.domain.money import parse_amount
 from integrator.domain.report import latest
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 from tests.support import report_data
 
 EMAIL_FIELDS = [
@@ -24,7 +24,7 @@ WINDOW = f"must be between 2000-01-01 and {latest().isoformat()}"
 
 
 def refused(data: dict[str, Any] | str) -> dict[str, str]:
-    with pytest.raises(InvalidReport) as caught:
+    with pytest.raises(InvalidInput) as caught:
         parse_report(json.dumps(data) if isinstance(data, dict) else data)
     return caught.value.fields
 
@@ -146,7 +146,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     ],
 )
 def test_a_customer_update_goes_to_exactly_one_clean_address(to: str) -> None:
-    with pytest.raises(InvalidReport) as caught:
+    with pytest.raises(InvalidInput) as caught:
         CustomerUpdate.checked(to=to, subject="Update on your proof-of-concept", body="We found it.")
 
     assert caught.value.fields == {"to": "must be one email address"}
@@ -162,7 +162,7 @@ def test_a_customer_update_goes_to_exactly_one_clean_address(to: str) -> None:
 def test_a_customer_update_refuses_nul_in_its_subject_and_body(
     subject: str, body: str, field: str, message: str
 ) -> None:
-    with pytest.raises(InvalidReport) as caught:
+    with pytest.raises(InvalidInput) as caught:
         CustomerUpdate.checked(to="hank@globex.example", subject=subject, body=body)
 
     assert caught.value.fields == {field: message}

@@ -17,7 +17,7 @@ from integrator.application.present import escalation_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
 from integrator.domain.escalation import OPEN_STATES, State
-from integrator.errors import InvalidReport, field_messages
+from integrator.errors import InvalidInput, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
 from integrator.web.schemas import ErrorOut, EscalationList, EscalationOut, OpenFilter, PreviewIn, PreviewOut
@@ -49,7 +49,7 @@ def only_params(request: Request, *known: str) -> None:
     """Refuse query parameters a route does not take: `?stat=open` must not quietly list everything."""
     unknown = [name for name in request.query_params if name not in known]
     if unknown:
-        raise InvalidReport(dict.fromkeys(unknown, "is not a parameter of this route"))
+        raise InvalidInput(dict.fromkeys(unknown, "is not a parameter of this route"))
 
 
 def router(
@@ -140,6 +140,6 @@ def _preview(routes: APIRouter, auth: Authenticator, escalator: Escalator) -> No
         try:
             asked = PreviewIn.model_validate_json(await read_json(request))
         except ValidationError as exc:
-            raise InvalidReport(field_messages(exc.errors(), root="body")) from exc
+            raise InvalidInput(field_messages(exc.errors(), root="body")) from exc
         found = preview_owner(escalator, locations=asked.locations, stack_trace=asked.stack_trace)
         return JSONResponse(preview_dict(found))

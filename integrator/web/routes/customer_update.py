@@ -21,7 +21,7 @@ from integrator.application.ports import Clock
 from integrator.application.submit import Submitter
 from integrator.application.updates import CustomerUpdate, send_customer_update
 from integrator.domain.escalation import EffectKind, Escalation
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 from integrator.web.auth import Authenticator, Principal
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
@@ -109,7 +109,7 @@ def router(
         escalation = await asyncio.to_thread(store.get, escalation_id)
         try:
             sent = await asyncio.to_thread(updates.owe, escalation, values, principal)
-        except InvalidReport as exc:  # the page again, with the text kept and each message at its field
+        except InvalidInput as exc:  # the page again, with the text kept and each message at its field
             context = escalation_page(escalation, public_url=public_url, values=values, errors=exc.fields)
             return pages.render(request, "escalation.html", context, status=422, user=principal.name)
         if sent:
@@ -125,5 +125,5 @@ def _number(value: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise InvalidReport({"number": "is missing; reload the page and write the update again"})
+        raise InvalidInput({"number": "is missing; reload the page and write the update again"})
     return number

@@ -15,7 +15,7 @@ from integrator.application.ports import Clock
 from integrator.application.preview import Preview, preview_owner
 from integrator.application.submit import Submitter
 from integrator.domain.escalation import OPEN_STATES
-from integrator.errors import InvalidReport
+from integrator.errors import InvalidInput
 from integrator.web import reportform
 from integrator.web.auth import Authenticator, Principal
 from integrator.web.pages import Pages
@@ -95,7 +95,7 @@ def _submit(
         try:
             report = reportform.report_from(values)
             escalation, _ = await submitter.submit_async(report, channel="form")
-        except InvalidReport as exc:  # the form's job: show each message at its field, keep the input
+        except InvalidInput as exc:  # the form's job: show each message at its field, keep the input
             return form_page(request, principal, values, errors=exc.fields, status=422)
         return RedirectResponse(f"/escalations/{escalation.id}", status_code=303)
 
