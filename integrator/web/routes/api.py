@@ -79,7 +79,8 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
     async def create(request: Request) -> Response:
         await asyncio.to_thread(auth.api, request)
         only_params(request)
-        report = parse_report(await read_json(request))
+        # Parsing and validating up to the body limit is CPU work: off the event loop, as the preview.
+        report = await asyncio.to_thread(parse_report, await read_json(request))
         escalation, created = await submitter.submit_async(report, channel="api")
         return JSONResponse(
             escalation_dict(escalation),
@@ -141,5 +142,7 @@ def _preview(routes: APIRouter, auth: Authenticator, escalator: Escalator) -> No
             asked = PreviewIn.model_validate_json(await read_json(request))
         except ValidationError as exc:
             raise InvalidInput(field_messages(exc.errors(), root="body")) from exc
-        found = preview_owner(escalator, locations=asked.locations, stack_trace=asked.stack_trace)
+        found = await asyncio.to_thread(
+            preview_owner, escalator, locations=asked.locations, stack_trace=asked.stack_trace
+        )
         return JSONResponse(preview_dict(found))

@@ -86,14 +86,15 @@ def _submit(
         auth.csrf.check_form(request, form)
         values = reportform.values_from(form)
         if form.get("action") == "preview":
-            preview = preview_owner(
+            preview = await asyncio.to_thread(  # trace parsing is CPU work: off the event loop
+                preview_owner,
                 escalator,
                 locations=values["failure.locations"].splitlines(),
                 stack_trace=values["failure.stack_trace"],
             )
             return form_page(request, principal, values, preview=preview)
         try:
-            report = reportform.report_from(values)
+            report = await asyncio.to_thread(reportform.report_from, values)
             escalation, _ = await submitter.submit_async(report, channel="form")
         except InvalidInput as exc:  # the form's job: show each message at its field, keep the input
             return form_page(request, principal, values, errors=exc.fields, status=422)
