@@ -37,8 +37,19 @@ def doctor(settings: Settings, *, send_test: bool = False) -> Checkup:
     return bootstrap.run_doctor(settings, send_test=send_test)
 
 
+def migrate(settings: Settings) -> str:
+    from integrator.store.db import connect, migrate, revision
+
+    engine = connect(settings.database_url)
+    try:
+        migrate(engine)
+        return revision(engine)
+    finally:
+        engine.dispose()
+
+
 def wiring() -> Wiring:
-    return Wiring(build=build, serve=serve, doctor=doctor)
+    return Wiring(build=build, serve=serve, doctor=doctor, migrate=migrate)
 
 
 def main() -> None:

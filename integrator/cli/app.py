@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from integrator.cli import registry, tokens, version
+from integrator.cli import db, registry, tokens, version
 from integrator.cli.doctor import doctor
 from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
 from integrator.cli.wiring import Wiring, services, wiring
@@ -222,6 +222,7 @@ app.command()(registry.owners)
 app.add_typer(registry.app, name="registry")
 app.command()(serve)  # registered here, after owners, as before the split
 app.add_typer(tokens.app, name="token")
+app.add_typer(db.app, name="db")
 app.command()(doctor)
 app.callback()(version.options)
 

@@ -35,6 +35,7 @@ class Wiring:
     build: Callable[[Settings], Services]
     serve: Serve
     doctor: Doctor
+    migrate: Callable[[Settings], str]  # the schema's revision after migrating
 
 
 def services(ctx: typer.Context, *, dry_run: bool = False, settings: Settings | None = None) -> Services:

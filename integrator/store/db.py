@@ -56,3 +56,11 @@ def migrate(engine: Engine) -> None:
             if attempt == 2:
                 raise
             time.sleep(0.5)
+
+
+def revision(engine: Engine) -> str:
+    """The schema revision the database is at ("none" before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() or "none"
