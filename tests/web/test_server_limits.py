@@ -47,6 +47,8 @@ def drip(sock: socket.socket, first: bytes, lines: list[bytes]) -> tuple[int, by
             chunk = sock.recv(4096)  # waits up to a second: the drip's pace
         except TimeoutError:
             chunk = None
+        except ConnectionResetError:  # hung up with a reset (unread bytes were still in flight)
+            return sent, answer
         if chunk == b"":
             return sent, answer
         answer += chunk or b""
