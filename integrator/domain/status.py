@@ -55,22 +55,9 @@ class Watch:
 
     @classmethod
     def of(cls, e: Escalation) -> Watch:
-        return cls(
-            id=e.id,
-            state=e.state,
-            created_at=e.created_at,
-            fix_due=e.fix_due,
-            rca_due=e.rca_due,
-            pagerduty_service=e.owner.team.pagerduty_service,
-            page=e.page,
-            pagerduty_state=e.pagerduty_state,
-            ticket=e.ticket,
-            jira_state=e.jira_state,
-            jira_status=e.jira_status,
-            acknowledged_at=e.acknowledged_at,
-            fixed_at=e.fixed_at,
-            raised=frozenset(event.kind for event in e.timeline if event.kind.startswith(MILESTONE)),
-        )
+        shared = {name: getattr(e, name) for name in WATCH_FIELDS - {"pagerduty_service", "raised"}}
+        raised = frozenset(event.kind for event in e.timeline if event.kind.startswith(MILESTONE))
+        return cls(**shared, pagerduty_service=e.owner.team.pagerduty_service, raised=raised)
 
     def changed(self, changes: Changes) -> Watch:
         known = {name: value for name, value in changes.fields().items() if name in WATCH_FIELDS}

@@ -20,7 +20,7 @@ from integrator.store.db import connect
 from integrator.store.escalations import Store
 from tests.e2e.test_browser import effect, field, fill_report
 from tests.support import write_config
-from tests.web.test_serve import free_port
+from tests.web.serving import free_port
 
 pytestmark = pytest.mark.browser
 

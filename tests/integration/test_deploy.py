@@ -6,10 +6,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -18,8 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from integrator.cli.app import app
-from tests.support import write_config
-from tests.web.test_serve import free_port
+from tests.web.serving import free_port, local_demo_env, serve_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -81,35 +78,11 @@ def test_the_compose_healthcheck_is_the_images_and_the_database_has_a_named_volu
 
 
 def test_the_images_healthcheck_passes_against_a_running_serve_and_fails_without_one(tmp_path: Path) -> None:
-    write_config(tmp_path)
     port = free_port()
-    env = {
-        **os.environ,
-        "INTEGRATOR_AUTH__MODE": "none",
-        "INTEGRATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-        "INTEGRATOR_REGISTRY": str(tmp_path / "CODEOWNERS"),
-        "INTEGRATOR_CATALOG": str(tmp_path / "services.toml"),
-        "INTEGRATOR_DRY_RUN": "true",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
-    }
     url = f"http://127.0.0.1:{port}/readyz"
     assert check_health(url) != 0  # nothing serves yet
-    server = subprocess.Popen(
-        [sys.executable, "-m", "integrator", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while check_health(url) != 0:
-            assert server.poll() is None, "serve exited while starting"
-            assert time.monotonic() < deadline, "the healthcheck did not pass within 30 s"
-            time.sleep(0.2)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+    with serve_process(local_demo_env(tmp_path), tmp_path, port):
+        assert check_health(url) == 0
 
 
 def test_the_lock_file_pins_every_runtime_dependency_with_hashes() -> None:

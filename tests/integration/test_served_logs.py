@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.support import report_data, write_config
-from tests.web.test_serve import free_port
+from tests.web.serving import free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SECRET_KEY = "a-secret-key-that-must-never-be-logged"

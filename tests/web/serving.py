@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -86,3 +87,22 @@ def _answers(base: str) -> bool:
         return httpx.get(f"{base}/healthz").status_code == 200
     except httpx.TransportError:
         return False
+
+
+def local_demo_env(folder: Path, **server: str) -> dict[str, str]:
+    """The environment of `integrator serve` in the local demo, dry-run, on SQLite and the test config
+    in `folder`; `server` sets `INTEGRATOR_SERVER__*`."""
+    from tests.support import write_config
+
+    write_config(folder)
+    repository = Path(__file__).resolve().parents[2]
+    return {
+        **os.environ,
+        "INTEGRATOR_AUTH__MODE": "none",
+        "INTEGRATOR_DATABASE_URL": f"sqlite:///{folder / 'demo.db'}",
+        "INTEGRATOR_REGISTRY": str(folder / "CODEOWNERS"),
+        "INTEGRATOR_CATALOG": str(folder / "services.toml"),
+        "INTEGRATOR_DRY_RUN": "true",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(repository), os.environ.get("PYTHONPATH")])),
+        **{f"INTEGRATOR_SERVER__{name.upper()}": value for name, value in server.items()},
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 
@@ -12,25 +11,12 @@ from typer.testing import CliRunner
 
 from integrator.__main__ import wiring
 from integrator.cli.app import app
-from tests.support import report_data, write_config
-from tests.web.serving import free_port, serve_process
-
-REPOSITORY = Path(__file__).resolve().parents[2]
+from tests.support import report_data
+from tests.web.serving import local_demo_env, serve_process
 
 
 def test_serve_in_the_local_demo_mode_answers_health_the_api_and_the_form(tmp_path: Path) -> None:
-    write_config(tmp_path)
-    port = free_port()
-    env = {
-        **os.environ,
-        "INTEGRATOR_AUTH__MODE": "none",
-        "INTEGRATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-        "INTEGRATOR_REGISTRY": str(tmp_path / "CODEOWNERS"),
-        "INTEGRATOR_CATALOG": str(tmp_path / "services.toml"),
-        "INTEGRATOR_DRY_RUN": "true",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
-    }
-    with serve_process(env, tmp_path, port) as server:
+    with serve_process(local_demo_env(tmp_path), tmp_path) as server:
         ready = httpx.get(f"{server.base}/readyz")
         created = httpx.post(f"{server.base}/api/v1/escalations", json=report_data())
         form = httpx.get(f"{server.base}/")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,25 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import write_config
 from tests.web.helpers import eventually
-from tests.web.serving import ServeProcess, serve_process
-
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def demo_env(tmp_path: Path, **server: str) -> dict[str, str]:
-    write_config(tmp_path)
-    return {
-        **os.environ,
-        "INTEGRATOR_AUTH__MODE": "none",
-        "INTEGRATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-        "INTEGRATOR_REGISTRY": str(tmp_path / "CODEOWNERS"),
-        "INTEGRATOR_CATALOG": str(tmp_path / "services.toml"),
-        "INTEGRATOR_DRY_RUN": "true",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
-        **{f"INTEGRATOR_SERVER__{name.upper()}": value for name, value in server.items()},
-    }
+from tests.web.serving import ServeProcess, local_demo_env, serve_process
 
 
 @contextmanager
@@ -62,7 +44,7 @@ def drip(sock: socket.socket, first: bytes, lines: list[bytes]) -> tuple[int, by
 def test_a_slow_loris_sending_one_header_line_a_second_is_cut_off_at_the_header_timeout(
     tmp_path: Path,
 ) -> None:
-    env = demo_env(tmp_path, header_timeout_seconds="2")
+    env = local_demo_env(tmp_path, header_timeout_seconds="2")
     with serve_process(env, tmp_path) as server, connection(server) as sock:
         headers = [f"X-Slow-{n}: {'a' * 20}\r\n".encode() for n in range(30)]
 
@@ -74,7 +56,7 @@ def test_a_slow_loris_sending_one_header_line_a_second_is_cut_off_at_the_header_
 
 
 def test_a_body_dripped_one_byte_a_second_is_cut_off_at_the_body_timeout(tmp_path: Path) -> None:
-    env = demo_env(tmp_path, body_timeout_seconds="2")
+    env = local_demo_env(tmp_path, body_timeout_seconds="2")
     with serve_process(env, tmp_path) as server, connection(server) as sock:
         start = (
             b"POST /api/v1/escalations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -88,7 +70,7 @@ def test_a_body_dripped_one_byte_a_second_is_cut_off_at_the_body_timeout(tmp_pat
 
 
 def test_a_saturated_server_answers_503_with_retry_after_and_health_still_answers(tmp_path: Path) -> None:
-    env = demo_env(tmp_path, max_requests="1", retry_after_seconds="7")
+    env = local_demo_env(tmp_path, max_requests="1", retry_after_seconds="7")
     with serve_process(env, tmp_path) as server, connection(server) as held:
         held.sendall(  # a request that has the one slot, waiting for the rest of its body
             b"POST /api/v1/escalations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
