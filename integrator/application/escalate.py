@@ -14,6 +14,7 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
+from integrator.domain.fingerprint import fingerprint_of
 from integrator.domain.jsonbody import load_json
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
@@ -82,6 +83,9 @@ class Escalator:
             fix_due=fix_due(now, self.fix_hours),
             rca_due=report.rca_due or default_rca_due(now, report.reporter.time_zone),
             url=escalation_url(self.public_url, escalation_id),
+            fingerprint=fingerprint_of(
+                report.failure.stack_trace, team=owner.team.handle, source_roots=self.source_roots
+            ),
         )
 
     def plan(self, report: FailureReport) -> tuple[Escalation, dict[str, Any], dict[str, Any]]:

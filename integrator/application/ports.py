@@ -223,6 +223,10 @@ class EscalationStore(Protocol):
 
     def by_issue(self, key: str) -> Escalation | None: ...
 
+    def open_with_fingerprint(self, fingerprint_id: str) -> list[Escalation]:
+        """Open escalations (not fixed, not closed) of the failure with this fingerprint id, newest first."""
+        ...
+
     def watching(self) -> list[Watch]:
         """What the sync needs of every open escalation (not fixed, not closed), oldest first."""
         ...

@@ -6,10 +6,24 @@ from datetime import datetime
 from typing import Any
 
 from integrator.domain.escalation import Escalation
+from integrator.domain.fingerprint import Fingerprint
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def fingerprint_dict(f: Fingerprint | None) -> dict[str, Any] | None:
+    """The failure's fingerprint and what it is taken from; None when the report had no trace."""
+    if f is None:
+        return None
+    return {
+        "id": f.id,
+        "exception": f.exception,
+        "frames": list(f.frames),
+        "team": f.team,
+        "text": f.describe(),
+    }
 
 
 def escalation_dict(e: Escalation) -> dict[str, Any]:
@@ -40,6 +54,7 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
             "pattern": e.owner.pattern,
             "explanation": e.owner.explain(),
         },
+        "fingerprint": fingerprint_dict(e.fingerprint),
         "pagerduty": {
             "incident_id": e.page.incident_id if e.page else None,
             "url": e.page.url if e.page else None,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from integrator.domain.escalation import EffectState, Escalation
@@ -23,6 +24,8 @@ def show_escalation(console: Console, e: Escalation) -> None:
     )
     console.print(f"  Owner: {e.owner.team.handle} ({e.owner.team.service}), engineer {e.owner.engineer}")
     console.print(f"  Why:   {e.owner.explain()}")
+    if e.fingerprint:
+        console.print(f"  Failure {e.fingerprint.id}: {escape(e.fingerprint.describe())}", highlight=False)
     if e.page:
         console.print(f"  Page:  PagerDuty {e.page.incident_id} {e.page.url or ''}")
     if e.ticket:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from integrator.domain.fingerprint import Fingerprint
     from integrator.domain.owner import Owner
     from integrator.domain.report import FailureReport
 
@@ -176,6 +177,7 @@ class Escalation:
     status_url: str | None = None  # the customer status page's link, while it is shared
     effects: tuple[Effect, ...] = ()
     timeline: tuple[Event, ...] = ()
+    fingerprint: Fingerprint | None = None  # the failure's identity; None when the report has no trace
 
     @property
     def label(self) -> str:

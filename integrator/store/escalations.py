@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from integrator.application.ports import Attempt
 from integrator.domain.escalation import (
@@ -205,6 +205,11 @@ class Store(LeaseTables):
     def by_issue(self, key: str) -> Escalation | None:
         found = self._load(escalations.c.jira_key == key)
         return found[0] if found else None
+
+    def open_with_fingerprint(self, fingerprint_id: str) -> builtins.list[Escalation]:
+        """Open escalations of the failure with this fingerprint id, newest first."""
+        same = escalations.c.fingerprint == fingerprint_id
+        return self._load(and_(same, escalations.c.state.in_([s.value for s in OPEN_STATES])))
 
     def watching(self) -> builtins.list[Watch]:
         """What the sync needs of every open escalation, oldest first: one narrow, streamed query

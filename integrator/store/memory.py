@@ -166,6 +166,11 @@ class MemoryStore:
     def by_issue(self, key: str) -> Escalation | None:
         return self._first(lambda e: e.ticket is not None and e.ticket.key == key)
 
+    def open_with_fingerprint(self, fingerprint_id: str) -> list[Escalation]:
+        with self._lock:
+            found = [e for e in self.recent(limit=len(self._escalations) or 1) if e.is_open]
+        return [e for e in found if e.fingerprint is not None and e.fingerprint.id == fingerprint_id]
+
     def watching(self) -> list[Watch]:
         with self._lock:
             found = [e for e in self._escalations.values() if e.is_open]

@@ -25,6 +25,7 @@ from integrator.domain.escalation import (
     escalation_url,
     status_page_url,
 )
+from integrator.domain.fingerprint import Fingerprint
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
 from integrator.domain.status import Watch
@@ -97,7 +98,28 @@ def escalation_row(e: Escalation) -> dict[str, Any]:
         "updated_at": e.created_at,
         "fix_due": e.fix_due,
         "rca_due": e.rca_due,
+        **fingerprint_columns(e.fingerprint),
     }
+
+
+def fingerprint_columns(f: Fingerprint | None) -> dict[str, Any]:
+    """The fingerprint's id (indexed, for lookups) and its parts (for showing what matched)."""
+    if f is None:
+        return {"fingerprint": None, "fingerprint_parts": None}
+    parts = {"exception": f.exception, "frames": list(f.frames), "team": f.team}
+    return {"fingerprint": f.id, "fingerprint_parts": parts}
+
+
+def _fingerprint(r: Row[Any]) -> Fingerprint | None:
+    if not r.fingerprint:
+        return None
+    parts = r.fingerprint_parts or {}
+    return Fingerprint(
+        id=r.fingerprint,
+        exception=parts.get("exception"),
+        frames=tuple(parts.get("frames", ())),
+        team=parts.get("team", ""),
+    )
 
 
 _PAGE_COLUMNS = {
@@ -219,4 +241,5 @@ def escalation(
         status_url=status_page_url(public_url, r.status_token) if r.status_token else None,
         effects=tuple(effect_list),
         timeline=tuple(timeline),
+        fingerprint=_fingerprint(r),
     )

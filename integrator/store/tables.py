@@ -80,7 +80,10 @@ escalations = Table(
     Column("acknowledged_by", String(200)),
     Column("fixed_at", UtcDateTime),
     Column("status_token", String(64), unique=True),
+    Column("fingerprint", String(16)),  # the failure's fingerprint id; NULL without a trace
+    Column("fingerprint_parts", Json),  # {exception, frames, team}: what the id was taken from
     Index("ix_escalations_state", "state"),
+    Index("ix_escalations_fingerprint", "fingerprint"),
 )
 
 effects = Table(

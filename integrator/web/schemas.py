@@ -23,6 +23,14 @@ class OwnerOut(BaseModel):
     explanation: str
 
 
+class FingerprintOut(BaseModel):
+    id: str = Field(description="16 hex digits; the same failure reported again has the same id")
+    exception: str | None
+    frames: list[str] = Field(description="`path:function` of the innermost own frames, innermost first")
+    team: str
+    text: str = Field(description='for people: "matches on: `Exception` at `path:function` ← ..."')
+
+
 class PagerDutyOut(BaseModel):
     incident_id: str | None
     url: str | None
@@ -67,6 +75,7 @@ class EscalationOut(BaseModel):
     reporter: str
     idempotency_key: str | None
     owner: OwnerOut
+    fingerprint: FingerprintOut | None = Field(description="null when the report had no stack trace")
     pagerduty: PagerDutyOut
     jira: JiraOut
     effects: list[EffectOut]

@@ -307,3 +307,48 @@ def test_a_held_lease_is_renewed_and_a_lease_taken_since_by_another_is_not(
     later = now + timedelta(seconds=60)
     assert services.store.claim([page.id], now=later, lease_until=later) == []  # renewed: still held
     assert [e.id for e in services.store.claim([ticket.id], now=later, lease_until=later)] == [ticket.id]
+
+
+POOL_TRACE = """\
+Traceback (most recent call last):
+  File "/app/services/ingest/pipeline/buffer.py", line {line}, in flush
+    await self.pool.acquire()
+  File "/app/services/ingest/connectors/db/pool.py", line {line}, in acquire
+    raise PoolExhausted(batch_id)
+services.ingest.pool.PoolExhausted: batch {line} waited 30.0s
+"""
+
+
+def test_an_escalations_fingerprint_reads_back_as_it_was_stored(services: Services) -> None:
+    stored = services.store.get(submit(services, stack_trace=POOL_TRACE.format(line=88)))
+    without = services.store.get(submit(services, stack_trace=""))
+
+    assert stored.fingerprint is not None
+    assert stored.fingerprint.exception == "services.ingest.pool.PoolExhausted"
+    assert stored.fingerprint.frames == (
+        "services/ingest/connectors/db/pool.py:acquire",
+        "services/ingest/pipeline/buffer.py:flush",
+    )
+    assert stored.fingerprint.team == "@acme/ingest"
+    assert services.store.load([stored.id])[0].fingerprint == stored.fingerprint
+    assert without.fingerprint is None
+
+
+def test_open_escalations_are_found_by_their_fingerprint_newest_first(
+    services: Services, clock: FakeClock
+) -> None:
+    first = services.store.get(submit(services, stack_trace=POOL_TRACE.format(line=88)))
+    clock.advance(minutes=5)
+    again = submit(services, stack_trace=POOL_TRACE.format(line=93), title="Same failure, another deal")
+    clock.advance(minutes=5)
+    fixed = submit(services, stack_trace=POOL_TRACE.format(line=97), title="Same failure, fixed")
+    services.store.apply(fixed, now=clock.now(), changes=Changes(state=State.FIXED))
+    other = submit(services, stack_trace=POOL_TRACE.format(line=88).replace("PoolExhausted", "PoolClosed"))
+    submit(services, stack_trace="")
+    assert first.fingerprint is not None
+
+    found = services.store.open_with_fingerprint(first.fingerprint.id)
+
+    assert [e.id for e in found] == [again, first.id]
+    assert services.store.get(other).fingerprint != first.fingerprint
+    assert services.store.open_with_fingerprint("0000000000000000") == []

@@ -78,6 +78,20 @@ def test_a_pasted_stack_trace_pages_the_owner_and_lands_on_the_escalation_page(
     assert world.pager.pages
 
 
+def test_the_escalation_page_shows_what_the_failure_matches_on_in_the_owner_section(
+    browser: TestClient, world: World
+) -> None:
+    traced = browser.get(submit_form(browser, **{"failure.stack_trace": TRACE}).headers["location"]).text
+    untraced = browser.get(submit_form(browser).headers["location"]).text
+
+    owner = traced[traced.index('id="owner"') : traced.index('id="page"')]
+    assert (
+        "matches on: <code>TimeoutError</code> at <code>services/ingest/connectors/db/pool.py:fetch</code>"
+        " ← <code>services/ingest/api/batch.py:load_batch</code>, owned by @acme/ingest"
+    ) in owner
+    assert "No fingerprint: the report has no stack trace integrator can read." in untraced
+
+
 def test_the_escalation_page_shows_the_ticket_link_once_filed_and_stops_refreshing(
     browser: TestClient, world: World
 ) -> None:
