@@ -70,7 +70,7 @@ def test_a_bad_entry_comes_back_kept_with_a_message_at_the_field(page: Page, sit
     page.get_by_role("button", name="Page the owner and file the P1").click()
 
     expect(page.locator('[id="deal.arr-error"]')).to_have_text(
-        "'lots' is not an amount; write it like 480000, 500k, 1.2M or $480,000"
+        "'lots' is not an amount; write it like 480000, 480,000, $500k, 1.2M or USD 480000"
     )
     expect(page.locator('[id="reporter.email-error"]')).to_have_text("is not an email address")
     expect(field(page, "failure.stack_trace")).to_have_value(TRACE)

@@ -128,7 +128,7 @@ def test_a_bad_form_comes_back_with_the_entries_kept_and_a_message_at_each_bad_f
     assert answer.status_code == 422
     page = answer.text
     assert field_error(page, "deal.arr") == (
-        "'lots' is not an amount; write it like 480000, 500k, 1.2M or $480,000"
+        "'lots' is not an amount; write it like 480000, 480,000, $500k, 1.2M or USD 480000"
     )
     assert field_error(page, "reporter.email") == "is not an email address"
     assert field_error(page, "failure.title") == "is required"
@@ -146,7 +146,7 @@ def test_an_amount_in_another_currency_than_chosen_is_questioned(browser: TestCl
     answer = submit_form(browser, **{"deal.arr": "€500k", "deal.currency": "USD"})
 
     assert answer.status_code == 422
-    assert field_error(answer.text, "deal.arr") == "the amount is in EUR but the currency is USD"
+    assert field_error(answer.text, "deal.arr") == "is in EUR but the currency is USD"
 
 
 def test_submitting_the_same_form_twice_creates_one_escalation(browser: TestClient, world: World) -> None:
