@@ -33,7 +33,8 @@ def filled(deal: Mapping[str, Any], account: Account) -> dict[str, Any]:
 
     Only missing (or empty) fields are filled; a field the report gives is kept as given, so a
     new ARR or a new contact is what the account will remember next. An ARR given with its own
-    currency (`€500k`) keeps that currency.
+    currency (`€500k`) keeps that currency. The account keeps its remembered spelling (`globex`
+    typed, `Globex` kept).
     """
     remembered = account_dict(account)
     given = {key: value for key, value in deal.items() if value not in (None, "", {})}
@@ -41,7 +42,7 @@ def filled(deal: Mapping[str, Any], account: Account) -> dict[str, Any]:
     taken["account"] = account.name
     if _names_currency(given.get("arr")):
         del taken["currency"]
-    return {**{k: v for k, v in taken.items() if v is not None}, **given}
+    return {**{k: v for k, v in taken.items() if v is not None}, **given, "account": account.name}
 
 
 def _names_currency(arr: object) -> bool:
