@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -158,13 +159,21 @@ def _check_currency(value: str) -> str:
     return value
 
 
-Arr = Annotated[Decimal, BeforeValidator(_amount), Field(ge=0, max_digits=15, decimal_places=2)]
-Currency = Annotated[
-    str,
-    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),  # "usd " is USD
-    AfterValidator(_check_currency),
-    Field(json_schema_extra={"pattern": "^[A-Z]{3}$"}),
+_ARR_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "examples": ["480000", "480,000", "$500k", "1.2M", "USD 480000"]},
+    ],
+    "description": "ARR at stake: a number, or text as people write it; a currency it names fills `currency`",
+}
+Arr = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    Field(ge=0, max_digits=15, decimal_places=2),
+    WithJsonSchema(_ARR_SCHEMA),
 ]
+_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{3}$"}
+Currency = Annotated[str, AfterValidator(_check_currency), WithJsonSchema(_CODE_SCHEMA)]
 
 
 class _Strict(BaseModel):
@@ -200,8 +209,7 @@ class Deal(_Strict):
             return data
         if given in (None, ""):
             return {**data, "currency": named}
-        shown = given.strip().upper() if isinstance(given, str) else given
-        return data if shown == named else {**data, "arr": _Disagrees(named, str(given))}
+        return {**data, "arr": _Disagrees(named, str(given))}
 
 
 class Failure(_Strict):
