@@ -16,6 +16,7 @@ from integrator.application.doctor import Checkup, Unconfigured, examine
 from integrator.application.escalate import Escalator
 from integrator.application.handlers import Handlers
 from integrator.application.ports import (
+    AccountStore,
     ChatPoster,
     Clock,
     EscalationStore,
@@ -35,6 +36,7 @@ from integrator.application.sessions import Sessions
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
 from integrator.settings import Settings
+from integrator.store.accounts import SqlAccountStore
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
 from integrator.store.memory import MemorySessionStore, MemoryStore, MemoryTokenStore
@@ -52,12 +54,13 @@ def ca_bundle() -> str | bool:
 
 @dataclass
 class Storage:
-    """Where everything is kept: escalations, tokens, sessions, the counts, and what to close at the end."""
+    """Where everything is kept: escalations, tokens, sessions, accounts, the counts, and what to close."""
 
     store: EscalationStore
     tokens: TokenStore
     stats: StatsReader
     sessions: SessionStore
+    accounts: AccountStore  # remembered by `store.add`, in the same transaction
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -66,13 +69,14 @@ def build_storage(settings: Settings) -> Storage:
     engine = connect(settings.database_url)
     migrate(engine)
     store = Store(engine, public_url=settings.public_url)
-    return Storage(store, SqlTokenStore(engine), SqlStats(engine), SqlSessionStore(engine), [engine.dispose])
+    sessions, accounts = SqlSessionStore(engine), SqlAccountStore(engine)
+    return Storage(store, SqlTokenStore(engine), SqlStats(engine), sessions, accounts, [engine.dispose])
 
 
 def memory_storage(settings: Settings, store: MemoryStore | None = None) -> Storage:
     """Everything in this process's memory (tests, one-off runs); nothing survives it."""
     store = store or MemoryStore(public_url=settings.public_url)
-    return Storage(store, MemoryTokenStore(), store, MemorySessionStore())
+    return Storage(store, MemoryTokenStore(), store, MemorySessionStore(), store.accounts)
 
 
 def runs_dry(settings: Settings, *, pager: Pager | None = None, tracker: Tracker | None = None) -> bool:
@@ -210,6 +214,7 @@ def build(
         Sessions(storage.sessions, tokens=tokens, clock=clock),
         [*storage.closers, *out.closers],
         doctor=partial(run_doctor, settings),
+        accounts=storage.accounts,
     )
 
 

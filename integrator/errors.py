@@ -33,6 +33,45 @@ class InvalidInput(IntegratorError):
         super().__init__("; ".join(f"{name}: {why}" for name, why in self.fields.items()))
 
 
+NO_LOCATION = "failure.locations or failure.stack_trace is required"  # the one rule across two fields
+
+_DATE = "must be a date (YYYY-MM-DD)"
+_TIME = "must be a date and time (YYYY-MM-DDTHH:MM with a UTC offset)"
+# pydantic's error types in plain words; `{…}` is filled from the error's context.
+PLAIN = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "string_type": "must be text",
+    "string_too_long": "must have at most {max_length} characters",
+    "too_long": "must have at most {max_length} characters",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "decimal_max_digits": "is too large",
+    "decimal_whole_digits": "is too large",
+    "decimal_max_places": "may have at most {decimal_places} decimal places",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than_equal": "must be {le} or less",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _TIME,
+    "datetime_parsing": _TIME,
+    "datetime_from_date_parsing": _TIME,
+    "timezone_aware": _TIME,
+}
+
+
 def field_messages(
     errors: Iterable[Mapping[str, Any]],
     *,
@@ -43,19 +82,44 @@ def field_messages(
 
     The one translation of validation errors, used by every parser (report, preview, API requests,
     settings, catalog); `name` spells a field's location the way its source does (default: dotted).
+    Each channel then calls the fields as its users see them (a form's labels, the CLI's flags).
     """
     messages: dict[str, str] = {}
     for error in errors:
         name_of = (name or field_name)(error["loc"]) or root
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if message.startswith("failure.locations or failure.stack_trace"):
-            name_of, message = "failure.locations", "failure.locations or failure.stack_trace is required"
-        elif error["type"] == "missing":
-            message = "is required"
-        elif error["type"] == "extra_forbidden":
-            message = "is not a known field"
+        message = plain(error)
+        if message == NO_LOCATION:
+            name_of = "failure.locations"
         messages.setdefault(name_of, message)
     return messages
+
+
+def plain(error: Mapping[str, Any]) -> str:
+    """What one of pydantic's errors means, said plainly ("is required", "must be text")."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("string_too_short", "too_short"):
+        minimum = context.get("min_length", 1)
+        return "is required" if minimum == 1 else f"must have at least {minimum} characters"
+    template = PLAIN.get(kind)
+    if template is None:
+        return str(error["msg"])
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return str(error["msg"])
+
+
+def renamed(fields: Mapping[str, str], names: Callable[[str], str], *, no_location: str) -> dict[str, str]:
+    """The messages of `InvalidInput.fields` with each field called as a channel's users see it.
+
+    `names` maps a dotted path to the channel's name for it (a flag, a label); `no_location` is how
+    the channel says the one rule that spans two fields.
+    """
+    return {
+        names(path): no_location if message == NO_LOCATION else message for path, message in fields.items()
+    }
 
 
 def field_name(loc: Sequence[int | str]) -> str:

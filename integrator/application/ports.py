@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from integrator.domain.accounts import Account
 from integrator.domain.checkup import Finding
 from integrator.domain.escalation import (
     Changes,
@@ -295,6 +296,18 @@ class TokenStore(Protocol):
 
     def all(self) -> list[Token]:
         """Every token ever issued, oldest first, revoked ones included."""
+        ...
+
+
+class AccountStore(Protocol):
+    """Accounts as their latest report left them; the escalation store remembers them on `add`."""
+
+    def find(self, prefix: str, *, limit: int) -> list[Account]:
+        """Accounts whose name starts with `prefix`, in any case, ordered by name; at most `limit`."""
+        ...
+
+    def get(self, name: str) -> Account:
+        """The account of that name, in any case; `NotFound` names it when none was reported."""
         ...
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from integrator.application.dispatch import Dispatcher
 from integrator.application.doctor import Checkup
 from integrator.application.escalate import Escalator
-from integrator.application.ports import Clock, EscalationStore, StatsReader
+from integrator.application.ports import AccountStore, Clock, EscalationStore, StatsReader
 from integrator.application.sessions import Sessions
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens
@@ -35,6 +35,7 @@ class Services:
     sessions: Sessions
     closers: Sequence[Callable[[], None]] = field(default=(), repr=False)
     doctor: Callable[[], Checkup] | None = field(default=None, repr=False)  # `integrator doctor`'s checks
+    accounts: AccountStore = field(kw_only=True, repr=False)  # remembered from each account's latest report
 
     def close(self) -> None:
         """Release connections and clients, last opened first; the services are unusable after."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,12 +18,14 @@ from typer.core import TyperGroup
 
 from integrator.cli import db, registry, tokens, version
 from integrator.cli.doctor import doctor
+from integrator.cli.reportflags import ReportFlags, with_report_flags
 from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
 from integrator.cli.wiring import Wiring, services, wiring
 from integrator.domain.escalation import EffectState, Escalation, State
-from integrator.errors import IntegratorError, InvalidInput
+from integrator.errors import IntegratorError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
+    from integrator.application.ports import AccountStore
     from integrator.domain.report import FailureReport
 
 # What a command needs is imported when it runs, so that `integrator --help` starts fast.
@@ -53,39 +56,58 @@ app = typer.Typer(
 ReportFile = Annotated[Path | None, typer.Option("--file", "-f", help="Report JSON file ('-' for stdin).")]
 
 
-def parse_file(file: Path | None, flags: dict[str, Any]) -> FailureReport:
-    """The report from `--file` or the flags; a file that is not a JSON object is named as `--file`."""
+def parse_file(file: Path | None, flags: ReportFlags, accounts: Callable[[], AccountStore]) -> FailureReport:
+    """The report from `--file` or the flags, `--account` filling what neither gives.
+
+    Messages name the flags in flag mode and the JSON paths in `--file` mode (the user wrote JSON);
+    a file that is not a JSON object is named as `--file`.
+    """
     from integrator.application.escalate import parse_report
+    from integrator.cli import reportflags
 
+    data, names = read_report(file, flags)
+    if flags.get("account") and isinstance(data, dict):
+        data["deal"] = _from_account(data.get("deal"), flags["account"], accounts)
     try:
-        return parse_report(read_report(file, flags))
+        return parse_report(data)
     except InvalidInput as exc:
-        if "body" not in exc.fields:
-            raise
-        raise InvalidInput({"--file": exc.fields["body"]}) from exc
+        if "body" in exc.fields:
+            raise InvalidInput({"--file": exc.fields["body"]}) from exc
+        raise InvalidInput(reportflags.flag_messages(exc.fields) if names else exc.fields) from exc
 
 
-def read_report(file: Path | None, flags: dict[str, Any]) -> Any:
+def read_report(file: Path | None, flags: ReportFlags) -> tuple[Any, bool]:
+    """The report's data, and whether it came from the flags (so messages name flags)."""
+    from integrator.cli import reportflags
+    from integrator.domain.jsonbody import load_json
+
     if file is not None:
+        if extra := reportflags.given(flags):
+            raise InvalidInput(dict.fromkeys(extra, "give the report in --file or as flags, not both"))
         try:
-            return sys.stdin.read() if str(file) == "-" else file.read_bytes()
+            text = sys.stdin.read() if str(file) == "-" else file.read_bytes()
         except OSError as exc:
             raise InvalidInput({"--file": f"cannot read {file} ({exc.strerror})"}) from exc
-    if not any(flags.values()):
+        try:
+            return load_json(text), False
+        except InvalidInput as exc:
+            raise InvalidInput({"--file": exc.fields["body"]}) from exc
+    if not any(value not in (None, False, []) for value in flags.values()):
         raise InvalidInput({"--file": "give a report file, or the report as flags (see --help)"})
-    return {
-        "deal": {"account": flags["account"], "arr": flags["arr"]},
-        "failure": {
-            "title": flags["title"],
-            "criterion": flags["criterion"] or "",
-            "observed": flags["observed"] or "",
-            "locations": flags["location"] or [],
-            "stack_trace": flags["stack_trace"].read_text() if flags["stack_trace"] else "",
-            "test_halted": flags["test_halted"],
-        },
-        "reporter": {"email": flags["reporter"]},
-        "idempotency_key": flags["idempotency_key"],
-    }
+    return reportflags.report_data(flags), True
+
+
+def _from_account(deal: Any, name: str, accounts: Callable[[], AccountStore]) -> Any:
+    """The deal with what it does not give taken from the account's latest report, if it has one."""
+    from integrator.application.accounts import filled
+
+    deal = {"account": name} if deal is None else deal
+    if not isinstance(deal, dict):
+        return deal  # validation names it
+    try:
+        return filled({"account": name, **deal}, accounts().get(name))
+    except NotFound:
+        return {"account": name, **deal}  # a new account: remembered once this report is in
 
 
 def exit_code(e: Escalation) -> int:
@@ -95,32 +117,24 @@ def exit_code(e: Escalation) -> int:
 
 
 @app.command()
+@with_report_flags
 def escalate(
     ctx: typer.Context,
     file: ReportFile = None,
-    account: Annotated[str | None, typer.Option(help="deal.account")] = None,
-    arr: Annotated[str | None, typer.Option(help="deal.arr, e.g. 480000")] = None,
-    title: Annotated[str | None, typer.Option(help="failure.title")] = None,
-    criterion: Annotated[str | None, typer.Option(help="failure.criterion violated")] = None,
-    observed: Annotated[str | None, typer.Option(help="failure.observed")] = None,
-    location: Annotated[list[str] | None, typer.Option(help="failure.locations (repeatable)")] = None,
-    stack_trace: Annotated[Path | None, typer.Option(help="file holding failure.stack_trace")] = None,
-    test_halted: Annotated[bool, typer.Option(help="failure.test_halted")] = False,
-    reporter: Annotated[str | None, typer.Option(help="reporter.email")] = None,
-    idempotency_key: Annotated[str | None, typer.Option(help="repeat-safe key")] = None,
     as_json: JsonFlag = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and store, send nothing.")] = False,
+    *,
+    flags: ReportFlags,
 ) -> None:
-    """Escalate a failure: page the owner, file the P1, cross-link them."""
+    """Escalate a failure: page the owner, file the P1, cross-link them.
+
+    Give the report as JSON (--file) or as flags.
+    --account NAME fills the deal fields neither gives from that account's latest report.
+    """
     from integrator.application.present import escalation_dict
     from integrator.cli import console
 
-    flags = {
-        "account": account, "arr": arr, "title": title, "criterion": criterion, "observed": observed,
-        "location": location, "stack_trace": stack_trace, "test_halted": test_halted,
-        "reporter": reporter, "idempotency_key": idempotency_key,
-    }  # fmt: skip
-    report = parse_file(file, flags)
+    report = parse_file(file, flags, lambda: services(ctx, dry_run=dry_run).accounts)
     escalation, created = services(ctx, dry_run=dry_run).escalator.escalate(report)
     if as_json:
         out.print_json(data=escalation_dict(escalation))
@@ -135,12 +149,15 @@ def escalate(
 
 
 @app.command()
-def plan(ctx: typer.Context, file: ReportFile = None, as_json: JsonFlag = False) -> None:
-    """Show what `escalate` would do for a report: owner, page and ticket. Sends and stores nothing."""
+@with_report_flags
+def plan(
+    ctx: typer.Context, file: ReportFile = None, as_json: JsonFlag = False, *, flags: ReportFlags
+) -> None:
+    """Show what `escalate` would do for a report (--file or flags): owner, page, ticket; sends nothing."""
     from integrator.cli import console
 
     s = services(ctx)
-    escalation, page, ticket = s.escalator.plan(parse_file(file, {}))
+    escalation, page, ticket = s.escalator.plan(parse_file(file, flags, lambda: s.accounts))
     result = console.plan_dict(escalation, page, ticket)
     if as_json:
         out.print_json(data={"plan": True, "sent": False, **result})

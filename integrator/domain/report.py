@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from integrator.domain.money import parse_amount
+from integrator.errors import NO_LOCATION
 
 EMAIL_MAX = 254  # RFC 5321: the longest address a forward path can carry
 EARLIEST = date(2000, 1, 1)
@@ -43,6 +56,8 @@ def email_problem(value: str) -> str | None:
 
 def _check_email(value: str) -> str:
     value = value.strip()
+    if not value:
+        raise ValueError("is required")
     if (problem := email_problem(value)) is not None:
         raise ValueError(problem)
     return value
@@ -119,6 +134,48 @@ Key = Annotated[str, _on_input(_no_control), Field(min_length=1, max_length=200)
 Day = Annotated[date, _on_input(_in_window)]
 
 
+@dataclass(frozen=True)
+class _Disagrees:
+    """An ARR whose text names another currency than the deal's: refused on `deal.arr`."""
+
+    named: str
+    given: str
+
+
+def _amount(value: object, info: ValidationInfo) -> object:
+    """ARR as a number, or as people write it: `480000`, `480,000`, `$500k`, `1.2M`, `USD 480000`."""
+    if isinstance(value, _Disagrees):
+        raise ValueError(f"is in {value.named} but the currency is {value.given}")
+    if not isinstance(value, str) or (isinstance(info.context, Mapping) and info.context.get(STORED)):
+        return value
+    if not value.strip():
+        raise ValueError("is required")
+    return parse_amount(value).value
+
+
+def _check_currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError("must be a three-letter currency code such as USD or EUR")
+    return value
+
+
+_ARR_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "examples": ["480000", "480,000", "$500k", "1.2M", "USD 480000"]},
+    ],
+    "description": "ARR at stake: a number, or text as people write it; a currency it names fills `currency`",
+}
+Arr = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    Field(ge=0, max_digits=15, decimal_places=2),
+    WithJsonSchema(_ARR_SCHEMA),
+]
+_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{3}$"}
+Currency = Annotated[str, AfterValidator(_check_currency), WithJsonSchema(_CODE_SCHEMA)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=200_000)
 
@@ -130,12 +187,29 @@ class Person(_Strict):
 
 class Deal(_Strict):
     account: RequiredText
-    arr: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    arr: Arr
+    currency: Currency = "USD"
     poc_ends_on: Day | None = None
     economic_buyer: Person | None = None
     executive_sponsor: Person | None = None
     account_executive: Person | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency_from_arr(cls, data: Any) -> Any:
+        """A currency named in the ARR's text fills `currency` when not given, and must agree with it."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("arr"), str):
+            return data
+        try:
+            named = parse_amount(data["arr"]).currency
+        except ValueError:
+            return data  # the field says why
+        given = data.get("currency")
+        if named is None or given == named:
+            return data
+        if given in (None, ""):
+            return {**data, "currency": named}
+        return {**data, "arr": _Disagrees(named, str(given))}
 
 
 class Failure(_Strict):
@@ -176,5 +250,5 @@ class FailureReport(_Strict):
     @model_validator(mode="after")
     def _needs_a_location(self) -> FailureReport:
         if not self.failure.locations and not self.failure.stack_trace.strip():
-            raise ValueError("failure.locations or failure.stack_trace is required")
+            raise ValueError(NO_LOCATION)
         return self

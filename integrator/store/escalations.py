@@ -23,7 +23,7 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.status import MILESTONE, Watch
 from integrator.errors import AlreadyRecorded, NotFound
-from integrator.store import rows
+from integrator.store import accounts, rows
 from integrator.store.leases import LeaseTables
 from integrator.store.tables import effects, escalations, events
 
@@ -53,12 +53,18 @@ class Store(LeaseTables):
         owed: Sequence[Owed],
         event: Event,
     ) -> tuple[Escalation, bool]:
-        """Store a new escalation with the effects it owes; (the first one, False) on a repeated key."""
+        """Store a new escalation with the effects it owes; (the first one, False) on a repeated key.
+
+        Its deal's account is remembered in the same transaction: accepting a report is one commit.
+        """
         try:
             with self._writing() as conn:
                 conn.execute(insert(escalations).values(rows.escalation_row(escalation)))
                 owing = rows.insert_effects(conn, escalation.id, owed, now=escalation.created_at)
                 rows.insert_events(conn, escalation.id, [event])
+                accounts.remember(
+                    conn, escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
+                )
         except AlreadyRecorded:
             key = escalation.report.idempotency_key
             first = self.find_by_key(key) if key else None

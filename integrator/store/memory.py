@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, StoreCounts
+from integrator.domain.accounts import Account, account_key, remembered
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -25,10 +26,38 @@ from integrator.domain.escalation import (
     State,
     status_page_url,
 )
+from integrator.domain.report import Deal
 from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
 from integrator.errors import NotFound
+
+
+@dataclass
+class MemoryAccountStore:
+    """Remembered accounts in memory, behind the same port as the accounts table."""
+
+    _accounts: dict[str, Account] = field(default_factory=dict)  # by account_key
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, deal: Deal, *, escalation_id: str, at: datetime) -> None:
+        """Called by `MemoryStore.add` under its lock, as the SQL store does in its transaction."""
+        key = account_key(deal.account)
+        with self._lock:
+            after = remembered(deal, before=self._accounts.get(key), escalation_id=escalation_id, at=at)
+            if after is not None:
+                self._accounts[key] = after
+
+    def find(self, prefix: str, *, limit: int) -> list[Account]:
+        start = account_key(prefix)
+        with self._lock:
+            return [self._accounts[key] for key in sorted(self._accounts) if key.startswith(start)][:limit]
+
+    def get(self, name: str) -> Account:
+        found = self._accounts.get(account_key(name))
+        if found is None:
+            raise NotFound(f"no account named {name!r} has been reported")
+        return found
 
 
 @dataclass
@@ -47,6 +76,7 @@ class MemoryStore:
     _deliveries: dict[str, datetime] = field(default_factory=dict)  # id -> received at
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _next_effect: int = 1
+    accounts: MemoryAccountStore = field(default_factory=MemoryAccountStore)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -57,6 +87,9 @@ class MemoryStore:
                 return first, False
             self._escalations[escalation.id] = replace(escalation, effects=(), timeline=(event,))
             self._owe(escalation.id, owed)
+            self.accounts.remember(
+                escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
+            )
             return self.get(escalation.id), True
 
     def apply(

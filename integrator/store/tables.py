@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -21,6 +22,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+
+from integrator.domain.accounts import ROLES
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -163,4 +166,22 @@ sessions = Table(
     Column("agent", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
+)
+
+# Accounts as their latest report left them (domain/accounts.py), offered back on the next report.
+# `name_key` (the name case-folded) tells accounts apart and serves prefix search as a range
+# (`>= prefix`, `< prefix's successor`): byte order on PostgreSQL (collation "C"), as on SQLite.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name_key", String(200).with_variant(String(200, collation="C"), "postgresql"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("arr", String(32), nullable=False),  # the Decimal as text: exact on SQLite too
+    Column("currency", String(3), nullable=False),
+    Column("poc_ends_on", Date),
+    *(Column(f"{role}_{part}", Text) for role in ROLES for part in ("name", "email")),
+    Column("escalation_id", String(32), ForeignKey("escalations.id"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name_key", name="uq_accounts_name_key"),
 )

@@ -153,7 +153,9 @@ def _lifespan(
 def _include_routes(app: FastAPI, services: Services, parts: _Parts) -> None:
     """Each router gets the few services its routes use."""
     s = services
-    api_routes = api.router(store=s.store, escalator=s.escalator, auth=parts.auth, submitter=parts.submitter)
+    api_routes = api.router(
+        store=s.store, escalator=s.escalator, auth=parts.auth, submitter=parts.submitter, accounts=s.accounts
+    )
     app.include_router(api_routes, prefix="/api/v1")
     app.include_router(
         health.router(

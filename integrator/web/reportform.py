@@ -1,7 +1,9 @@
-"""The web form's fields ↔ a FailureReport: forgiving input (`1.2M`, local times), messages per field.
+"""The web form's fields ↔ a FailureReport: local times, messages per field, named by their labels.
 
 Form fields are named by the report's dotted paths (`deal.arr`, `failure.stack_trace`), so every
-message of `parse_report` lands on the field it is about.
+message of `parse_report` lands on the field it is about; the summary above the form calls each
+field by the label on screen (`LABELS`). The ARR is read by the report model itself, as in the API
+and the CLI.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from integrator.application.escalate import parse_report
 from integrator.domain.clocks import default_rca_due
-from integrator.domain.money import parse_amount
 from integrator.domain.report import FailureReport
-from integrator.errors import InvalidInput
+from integrator.errors import NO_LOCATION, InvalidInput
 
 PEOPLE = ("economic_buyer", "executive_sponsor", "account_executive")
 TEXT_FIELDS = (
@@ -41,6 +42,37 @@ TEXT_FIELDS = (
 )
 CHECKBOXES = ("failure.test_halted",)
 REQUIRED = ("deal.account", "deal.arr", "failure.title", "reporter.email")
+PARTS = ("name", "email")
+PERSON_LABELS = {"economic_buyer": "Economic buyer", "executive_sponsor": "Executive sponsor"}
+PERSON_LABELS["account_executive"] = "Account executive"
+# Each field as the form shows it; the summary of problems names fields by these labels.
+LABELS = {
+    "deal.account": "Account",
+    "deal.arr": "ARR",
+    "deal.currency": "Currency",
+    "deal.poc_ends_on": "POC ends on",
+    **{
+        f"deal.{who}.{part}": f"{text} {part}"
+        for who, text in PERSON_LABELS.items()
+        for part in ("name", "email")
+    },
+    "failure.title": "Title",
+    "failure.description": "Description",
+    "failure.criterion": "Mutual Success Plan criterion",
+    "failure.observed": "What was observed",
+    "failure.locations": "Locations",
+    "failure.stack_trace": "Stack trace",
+    "failure.environment": "Environment",
+    "failure.test_halted": "The customer's test is halted",
+    "failure.occurred_at": "Occurred at",
+    "reporter.name": "Your name",
+    "reporter.email": "Your email",
+    "reporter.time_zone": "Your time zone",
+    "rca_due": "Root-cause analysis promised by",
+    "idempotency_key": "Form key",
+}
+LABELS.update({f"deal.{who}.{p}": f"{text} {p}" for who, text in PERSON_LABELS.items() for p in PARTS})
+NO_LOCATION_HERE = "is required when there is no Stack trace"
 LOCAL_TIME = "%Y-%m-%dT%H:%M"
 
 
@@ -49,6 +81,22 @@ def values_from(form: Mapping[str, Any]) -> dict[str, str]:
     values = {name: str(form.get(name) or "").replace("\r\n", "\n") for name in TEXT_FIELDS}
     values.update({name: "on" if form.get(name) else "" for name in CHECKBOXES})
     return values
+
+
+def label(field: str) -> str:
+    """The label on screen of a form field (`deal.arr` is ARR)."""
+    return LABELS.get(field, field)
+
+
+def form_messages(fields: Mapping[str, str]) -> dict[str, str]:
+    """Messages keyed by the form field they belong on (`failure.locations.0` → Locations), in its words."""
+    messages: dict[str, str] = {}
+    for path, message in fields.items():
+        field = path
+        while field not in LABELS and "." in field:
+            field = field.rpartition(".")[0]
+        messages.setdefault(field, NO_LOCATION_HERE if message == NO_LOCATION else message)
+    return messages
 
 
 def blank(*, now: datetime, time_zone: str = "UTC", reporter_email: str = "") -> dict[str, str]:
@@ -72,7 +120,7 @@ def report_from(values: Mapping[str, str]) -> FailureReport:
     zone = _zone(values["reporter.time_zone"])
     failure = _failure(values)
     data: dict[str, Any] = {
-        "deal": _deal(values, problems),
+        "deal": _deal(values),
         "failure": failure,
         "reporter": {
             "name": values["reporter.name"],
@@ -86,29 +134,19 @@ def report_from(values: Mapping[str, str]) -> FailureReport:
             _set(target, key, _local(values[field], zone))
         except ValueError:
             problems[field] = "is not a date and time (YYYY-MM-DD HH:MM)"
-    problems.update({name: "is required" for name in REQUIRED if not values[name].strip()})
     try:
         report = parse_report(data)
     except InvalidInput as exc:
-        raise InvalidInput({**exc.fields, **problems}) from exc
+        raise InvalidInput(form_messages({**exc.fields, **problems})) from exc
     if problems:
         raise InvalidInput(problems)
     return report
 
 
-def _deal(values: Mapping[str, str], problems: dict[str, str]) -> dict[str, Any]:
-    """The report's `deal`; an amount that cannot be read (or is in another currency) goes to `problems`."""
-    deal: dict[str, Any] = {"account": values["deal.account"], "currency": values["deal.currency"] or "USD"}
-    if values["deal.arr"].strip():
-        try:
-            amount = parse_amount(values["deal.arr"])
-        except ValueError as exc:
-            problems["deal.arr"] = str(exc)
-        else:
-            deal["arr"] = amount.value
-            if amount.currency and amount.currency != deal["currency"]:
-                currency = deal["currency"]
-                problems["deal.arr"] = f"the amount is in {amount.currency} but the currency is {currency}"
+def _deal(values: Mapping[str, str]) -> dict[str, Any]:
+    """The report's `deal` as typed: the model reads the ARR (`$500k`, `1.2M`, `USD 480000`)."""
+    deal: dict[str, Any] = {"account": values["deal.account"], "arr": values["deal.arr"]}
+    _set(deal, "currency", values["deal.currency"])
     _set(deal, "poc_ends_on", values["deal.poc_ends_on"])
     for who in PEOPLE:
         person = {part: values[f"deal.{who}.{part}"].strip() for part in ("name", "email")}

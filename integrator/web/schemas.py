@@ -108,4 +108,25 @@ class PreviewOut(BaseModel):
     message: str
 
 
+class ContactOut(BaseModel):
+    name: str
+    email: str | None
+
+
+class AccountOut(BaseModel):
+    name: str = Field(description="as the latest report spelled it")
+    arr: str = Field(description='a decimal number as a string, e.g. "480000.00"')
+    currency: str
+    poc_ends_on: str | None
+    economic_buyer: ContactOut | None
+    executive_sponsor: ContactOut | None
+    account_executive: ContactOut | None
+    escalation_id: str = Field(description="the escalation of the account's latest report")
+    updated_at: str
+
+
+class AccountList(BaseModel):
+    accounts: list[AccountOut]
+
+
 OpenFilter = Literal["open", "pending", "paged", "acknowledged", "fixed", "closed"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from integrator.application.escalate import parse_report
 from tests.e2e.conftest import Site, sign_in
 from tests.fakes import Delay
-from tests.support import TRACE
+from tests.support import TRACE, report_data
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +72,7 @@ def test_a_bad_entry_comes_back_kept_with_a_message_at_the_field(page: Page, sit
     page.get_by_role("button", name="Page the owner and file the P1").click()
 
     expect(page.locator('[id="deal.arr-error"]')).to_have_text(
-        "'lots' is not an amount; write it like 480000, 500k, 1.2M or $480,000"
+        "'lots' is not an amount; write it like 480000, 480,000, $500k, 1.2M or USD 480000"
     )
     expect(page.locator('[id="reporter.email-error"]')).to_have_text("is not an email address")
     expect(field(page, "failure.stack_trace")).to_have_value(TRACE)
@@ -113,3 +115,52 @@ def test_with_jira_hanging_for_30_s_the_reply_comes_in_seconds_with_the_page_del
     expect(effect(page, "page")).to_have_attribute("data-state", "delivered", timeout=1)
     expect(effect(page, "ticket")).to_have_attribute("data-state", "pending", timeout=1)
     expect(page.locator("#live")).to_contain_text("this page updates itself")
+
+
+def test_a_known_account_is_suggested_and_fills_the_deal_which_stays_editable(page: Page, site: Site) -> None:
+    earlier = report_data()
+    earlier["deal"] = {
+        **earlier["deal"],
+        "account": "Globex Corporation",
+        "arr": "€1.2M",
+        "poc_ends_on": "2026-12-18",
+    }
+    site.services.escalator.submit(parse_report(earlier))  # another SE reported this account before
+    sign_in(page, site)
+
+    field(page, "deal.account").press_sequentially("glo")
+    expect(page.locator("#known-accounts option")).to_have_attribute("value", "Globex Corporation")
+    field(page, "deal.account").fill("Globex Corporation")  # as choosing the suggestion does
+
+    expect(field(page, "deal.arr")).to_have_value("1200000")
+    expect(field(page, "deal.currency")).to_have_value("EUR")
+    expect(field(page, "deal.poc_ends_on")).to_have_value("2026-12-18")
+    expect(field(page, "deal.economic_buyer.name")).to_have_value("Hank Scorpio")
+    expect(field(page, "deal.economic_buyer.email")).to_have_value("hank@globex.example")
+    expect(field(page, "deal.executive_sponsor.email")).to_have_value("dana@acme.example")
+    field(page, "deal.arr").fill("1.5M")  # the SE's own entry wins
+    field(page, "failure.title").fill("Batch ingest drops rows again")
+    field(page, "failure.stack_trace").fill(TRACE)
+    field(page, "reporter.email").fill("priya@acme.example")
+    page.get_by_role("button", name="Page the owner and file the P1").click()
+
+    page.wait_for_url(re.compile(r"/escalations/[0-9a-f]+$"))
+    latest = site.services.accounts.get("globex corporation")
+    assert (latest.arr, latest.currency) == (Decimal("1500000"), "EUR")
+    assert latest.economic_buyer is not None
+    assert latest.economic_buyer.email == "hank@globex.example"
+
+
+def test_the_browser_remembers_the_reporter_for_the_next_report(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    fill_report(page)
+    field(page, "reporter.name").fill("Priya Raman")
+    field(page, "reporter.time_zone").fill("Europe/Berlin")
+    page.get_by_role("button", name="Page the owner and file the P1").click()
+    page.wait_for_url(re.compile(r"/escalations/[0-9a-f]+$"))
+
+    page.goto(f"{site.url}/")
+
+    expect(field(page, "reporter.name")).to_have_value("Priya Raman")
+    expect(field(page, "reporter.email")).to_have_value("priya@acme.example")
+    expect(field(page, "reporter.time_zone")).to_have_value("Europe/Berlin")

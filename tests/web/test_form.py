@@ -142,7 +142,7 @@ def test_a_bad_form_comes_back_with_the_entries_kept_and_a_message_at_each_bad_f
     assert answer.status_code == 422
     page = answer.text
     assert field_error(page, "deal.arr") == (
-        "'lots' is not an amount; write it like 480000, 500k, 1.2M or $480,000"
+        "'lots' is not an amount; write it like 480000, 480,000, $500k, 1.2M or USD 480000"
     )
     assert field_error(page, "reporter.email") == "is not an email address"
     assert field_error(page, "failure.title") == "is required"
@@ -160,7 +160,7 @@ def test_an_amount_in_another_currency_than_chosen_is_questioned(browser: TestCl
     answer = submit_form(browser, **{"deal.arr": "€500k", "deal.currency": "USD"})
 
     assert answer.status_code == 422
-    assert field_error(answer.text, "deal.arr") == "the amount is in EUR but the currency is USD"
+    assert field_error(answer.text, "deal.arr") == "is in EUR but the currency is USD"
 
 
 def test_submitting_the_same_form_twice_creates_one_escalation(browser: TestClient, world: World) -> None:
@@ -281,3 +281,36 @@ def test_an_unknown_escalation_page_is_a_404_page(browser: TestClient) -> None:
 
     assert answer.status_code == 404
     assert "no escalation &#39;nope&#39;" in answer.text
+
+
+def test_the_summary_names_each_field_by_its_label_and_the_message_sits_at_the_field(
+    browser: TestClient, world: World
+) -> None:
+    answer = submit_form(browser, **{"deal.arr": "", "reporter.email": "", "failure.locations": ""})
+
+    assert answer.status_code == 422
+    summary = answer.text.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#deal.arr">ARR</a>: is required' in summary
+    assert '<a href="#reporter.email">Your email</a>: is required' in summary
+    assert "deal.arr</a>" not in summary
+    assert field_error(answer.text, "deal.arr") == "is required"
+    assert world.escalation_count() == 0
+
+
+def test_the_location_rule_is_said_in_the_forms_words(browser: TestClient, world: World) -> None:
+    answer = submit_form(browser, **{"failure.locations": ""})
+
+    assert answer.status_code == 422
+    rule = "is required when there is no Stack trace"
+    assert field_error(answer.text, "failure.locations") == rule
+    assert f'<a href="#failure.locations">Locations</a>: {rule}' in answer.text
+    assert world.escalation_count() == 0
+
+
+def test_the_account_field_offers_known_accounts_from_the_api(browser: TestClient) -> None:
+    form = browser.get("/").text
+
+    assert 'list="known-accounts"' in form
+    assert 'data-accounts-url="/api/v1/accounts"' in form
+    assert '<datalist id="known-accounts"></datalist>' in form
+    assert "<script>" not in form  # the CSP allows the external script only

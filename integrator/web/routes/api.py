@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: submit, read and list escalations, and preview an owner.
+"""The JSON API under /api/v1: submit, read and list escalations, preview an owner, look up accounts.
 
 Every route authenticates first (before the body is read); errors are `problems.ErrorOut`.
 """
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from integrator.application.accounts import FOUND_MAX, account_dict
 from integrator.application.escalate import Escalator, parse_report
 from integrator.application.present import escalation_dict
 from integrator.application.preview import preview_dict, preview_owner
@@ -20,9 +21,19 @@ from integrator.domain.escalation import OPEN_STATES, State
 from integrator.errors import InvalidInput, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
-from integrator.web.schemas import ErrorOut, EscalationList, EscalationOut, OpenFilter, PreviewIn, PreviewOut
+from integrator.web.schemas import (
+    AccountList,
+    AccountOut,
+    ErrorOut,
+    EscalationList,
+    EscalationOut,
+    OpenFilter,
+    PreviewIn,
+    PreviewOut,
+)
 
 if TYPE_CHECKING:
+    from integrator.application.ports import AccountStore
     from integrator.application.services import EscalationStore
 
 OPEN = OPEN_STATES
@@ -53,13 +64,19 @@ def only_params(request: Request, *known: str) -> None:
 
 
 def router(
-    *, store: EscalationStore, escalator: Escalator, auth: Authenticator, submitter: Submitter
+    *,
+    store: EscalationStore,
+    escalator: Escalator,
+    auth: Authenticator,
+    submitter: Submitter,
+    accounts: AccountStore,
 ) -> APIRouter:
     routes = APIRouter(tags=["escalations"])
     _create(routes, auth, submitter)
     _read(routes, auth, store)
     _listing(routes, auth, store)
     _preview(routes, auth, escalator)
+    _accounts(routes, auth, accounts)
     return routes
 
 
@@ -146,3 +163,33 @@ def _preview(routes: APIRouter, auth: Authenticator, escalator: Escalator) -> No
             preview_owner, escalator, locations=asked.locations, stack_trace=asked.stack_trace
         )
         return JSONResponse(preview_dict(found))
+
+
+def _accounts(routes: APIRouter, auth: Authenticator, accounts: AccountStore) -> None:
+    @routes.get(
+        "/accounts",
+        summary="Accounts already reported whose name starts with `prefix` (any case), by name",
+        response_model=None,
+        responses={200: {"model": AccountList, "description": "The accounts"}, **_errors(401, 403, 422)},
+        tags=["accounts"],
+    )
+    def find(
+        request: Request,
+        prefix: Annotated[str, Query(max_length=200, description="the start of the name")] = "",
+        limit: Annotated[int, Query(ge=1, le=FOUND_MAX)] = 20,
+    ) -> Response:
+        auth.api(request)
+        only_params(request, "prefix", "limit")
+        return JSONResponse({"accounts": [account_dict(a) for a in accounts.find(prefix, limit=limit)]})
+
+    @routes.get(
+        "/accounts/{name}",
+        summary="One account as its latest report left it: ARR, currency, POC end date, contacts",
+        response_model=None,
+        responses={200: {"model": AccountOut, "description": "The account"}, **_errors(401, 403, 404)},
+        tags=["accounts"],
+    )
+    def read(request: Request, name: str) -> Response:
+        auth.api(request)
+        only_params(request)
+        return JSONResponse(account_dict(accounts.get(name)))

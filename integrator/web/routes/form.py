@@ -45,7 +45,7 @@ class _FormPage:
         status: int = 200,
     ) -> Response:
         context: dict[str, Any] = {"values": values, "errors": errors or {}, "preview": preview}
-        context.update(zones=self.zones, required=reportform.REQUIRED)
+        context.update(zones=self.zones, required=reportform.REQUIRED, label_of=reportform.label)
         return self.pages.render(request, "form.html", context, status=status, user=principal.name)
 
 

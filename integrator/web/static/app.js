@@ -1,5 +1,5 @@
-// integrator's one script: owner preview, time zone and RCA default, countdowns, live refresh,
-// and a guard against double submits. External (the CSP forbids inline script); no build step.
+// integrator's one script: owner preview, known accounts, the reporter remembered, time zone and
+// RCA default, countdowns, live refresh, and a guard against double submits. External (the CSP forbids inline script); no build step.
 (function () {
   "use strict";
 
@@ -64,6 +64,96 @@
     if (trace.value.trim() || locations.value.trim()) ask();
   }
 
+  // -- Known accounts: suggested as the SE types, and choosing one fills the deal (editable) ----
+  var PEOPLE = ["economic_buyer", "executive_sponsor", "account_executive"];
+  function setupAccounts() {
+    var account = byName("deal.account");
+    var list = document.getElementById("known-accounts");
+    if (!account || !list || !account.dataset.accountsUrl) return;
+    var url = account.dataset.accountsUrl;
+    var known = {};  // lower-cased name -> account, from the latest suggestions
+    var timer = null;
+    var asked = 0;
+
+    function suggest() {
+      var mine = ++asked;
+      fetch(url + "?limit=10&prefix=" + encodeURIComponent(account.value.trim()), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (answer) {
+          if (!answer || mine !== asked) return;
+          known = {};
+          list.replaceChildren();
+          answer.accounts.forEach(function (a) {
+            known[a.name.toLowerCase()] = a;
+            var option = document.createElement("option");
+            option.value = a.name;
+            list.appendChild(option);
+          });
+          fillIfKnown();
+        })
+        .catch(function () { /* suggestions are a convenience; the report is complete without them */ });
+    }
+
+    // A field is filled when empty or still holding what an earlier account filled in.
+    function put(name, value, always) {
+      var el = byName(name);
+      if (!el || value === null || value === undefined || value === "") return;
+      if (!always && el.value && el.dataset.filled !== el.value) return;
+      if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === value; })) {
+        var option = document.createElement("option");
+        option.textContent = value;
+        el.appendChild(option);
+      }
+      el.value = value;
+      el.dataset.filled = el.value;
+    }
+
+    function fillIfKnown() {
+      var chosen = known[account.value.trim().toLowerCase()];
+      if (!chosen || account.dataset.filledFrom === chosen.name) return;
+      account.dataset.filledFrom = chosen.name;
+      put("deal.arr", chosen.arr.replace(/\.00$/, ""));
+      var arr = byName("deal.arr");
+      put("deal.currency", chosen.currency, arr && arr.dataset.filled === arr.value);  // it goes with the ARR
+      put("deal.poc_ends_on", chosen.poc_ends_on);
+      PEOPLE.forEach(function (role) {
+        var person = chosen[role];
+        if (!person) return;
+        put("deal." + role + ".name", person.name);
+        put("deal." + role + ".email", person.email);
+      });
+    }
+
+    account.addEventListener("input", function () {
+      fillIfKnown();
+      clearTimeout(timer);
+      timer = setTimeout(suggest, 200);
+    });
+    account.addEventListener("change", fillIfKnown);
+  }
+
+  // -- The reporter, remembered by this browser: a repeat report is account, title, trace -----
+  var REMEMBERED = ["reporter.name", "reporter.email", "reporter.time_zone"];
+  function recall(name) {
+    try { return window.localStorage.getItem("integrator." + name) || ""; } catch (e) { return ""; }
+  }
+  function setupReporter() {
+    var form = document.getElementById("report");
+    if (!form) return;
+    if ("fresh" in form.dataset) {
+      ["reporter.name", "reporter.email"].forEach(function (name) {
+        var el = byName(name);
+        if (el && !el.value) el.value = recall(name);  // the signed-in identity's email comes first
+      });
+    }
+    form.addEventListener("submit", function () {
+      REMEMBERED.forEach(function (name) {
+        var el = byName(name);
+        try { if (el && el.value.trim()) window.localStorage.setItem("integrator." + name, el.value.trim()); } catch (e) { /* private mode */ }
+      });
+    });
+  }
+
   // -- The reporter's time zone and the default RCA promise ------------------------------------
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function localValue(d) {
@@ -77,8 +167,10 @@
     if (!form || !zone || !rca || !("fresh" in form.dataset)) return;
     var detected = "";
     try { detected = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
-    if (!detected || zone.value !== "UTC") return;
-    zone.value = detected;
+    var chosen = recall("reporter.time_zone") || detected;
+    if (!chosen || zone.value !== "UTC") return;
+    zone.value = chosen;
+    if (chosen !== detected) return;  // the default below is on this browser's clock
     // Same rule as the server: 17:00 today, or 4 hours ahead when 17:00 is less than 4 hours away.
     var now = new Date();
     var five = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 17, 0);
@@ -139,6 +231,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupPreview();
+    setupAccounts();
+    setupReporter();
     setupZone();
     setupRefresh();
     setupSubmitGuard();
