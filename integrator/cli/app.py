@@ -82,6 +82,8 @@ def read_report(file: Path | None, flags: dict[str, Any]) -> Any:
             "locations": flags["location"] or [],
             "stack_trace": flags["stack_trace"].read_text() if flags["stack_trace"] else "",
             "test_halted": flags["test_halted"],
+            "environment": flags["environment"] or "",
+            "halt": flags["halt"],
         },
         "reporter": {"email": flags["reporter"]},
         "idempotency_key": flags["idempotency_key"],
@@ -106,6 +108,10 @@ def escalate(
     location: Annotated[list[str] | None, typer.Option(help="failure.locations (repeatable)")] = None,
     stack_trace: Annotated[Path | None, typer.Option(help="file holding failure.stack_trace")] = None,
     test_halted: Annotated[bool, typer.Option(help="failure.test_halted")] = False,
+    environment: Annotated[str | None, typer.Option(help="failure.environment (a catalog name)")] = None,
+    halt: Annotated[
+        bool, typer.Option("--halt", help="failure.halt: halt the customer's test environment now")
+    ] = False,
     reporter: Annotated[str | None, typer.Option(help="reporter.email")] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="repeat-safe key")] = None,
     as_json: JsonFlag = False,
@@ -118,6 +124,7 @@ def escalate(
     flags = {
         "account": account, "arr": arr, "title": title, "criterion": criterion, "observed": observed,
         "location": location, "stack_trace": stack_trace, "test_halted": test_halted,
+        "environment": environment, "halt": halt,
         "reporter": reporter, "idempotency_key": idempotency_key,
     }  # fmt: skip
     report = parse_file(file, flags)
@@ -204,6 +211,30 @@ def sync(
         except IntegratorError as exc:  # StoreUnavailable included: the next pass may find the database
             err.print(f"[bold red]sync pass failed:[/] {exc}")
         time.sleep(every)
+
+
+@app.command()
+def resume(
+    ctx: typer.Context,
+    escalation_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Resume the customer's test environment integrator halted, once the escalation is fixed."""
+    from integrator.application.halting import owe_resume
+    from integrator.application.present import escalation_dict
+    from integrator.cli import console
+    from integrator.domain.escalation import EffectKind
+
+    s = services(ctx)
+    owe_resume(s.store, s.store.get(escalation_id), by="the command line", now=s.clock.now())
+    escalation = s.dispatcher.drive(escalation_id, kinds={EffectKind.RESUME})
+    if as_json:
+        out.print_json(data=escalation_dict(escalation))
+    else:
+        console.show_escalation(out, escalation)
+    effect = escalation.effect(EffectKind.RESUME)
+    state = effect.state if effect else EffectState.PENDING
+    raise typer.Exit({EffectState.DONE: OK, EffectState.FAILED: ERROR}.get(state, PENDING))
 
 
 def serve(

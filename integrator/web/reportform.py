@@ -39,7 +39,7 @@ TEXT_FIELDS = (
     "rca_due",
     "idempotency_key",
 )
-CHECKBOXES = ("failure.test_halted",)
+CHECKBOXES = ("failure.test_halted", "failure.halt")
 REQUIRED = ("deal.account", "deal.arr", "failure.title", "reporter.email")
 LOCAL_TIME = "%Y-%m-%dT%H:%M"
 
@@ -124,6 +124,7 @@ def _failure(values: Mapping[str, str]) -> dict[str, Any]:
     }
     failure["locations"] = [line.strip() for line in values["failure.locations"].splitlines() if line.strip()]
     failure["test_halted"] = bool(values["failure.test_halted"])
+    failure["halt"] = bool(values["failure.halt"])
     return failure
 
 
