@@ -4,17 +4,14 @@ Standard Webhooks signatures with the `standardwebhooks` package, as a customer'
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from typer.testing import CliRunner
 
 from integrator import bootstrap
@@ -29,62 +26,11 @@ from integrator.errors import Conflict
 from integrator.messages.customer import customer_update_draft
 from integrator.settings import AuthSettings
 from integrator.web.app import create_app
+from tests.fakes.halt_hook import SECRET, HaltReceiver, halt_receiver
 from tests.support import CATALOG, FakeClock, MemoryPager, MemoryTracker, report_data, write_config
 
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OTHER_SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 HALTED_LINE = "I have halted your testing environment"
-
-
-@dataclass
-class Received:
-    webhook_id: str
-    body: dict[str, Any]
-    verified: bool
-    paged_before: bool  # whether the page had gone out when this request arrived
-
-
-@dataclass
-class Receiver:
-    """A customer's environment hook: verifies each request, then answers as `answers` says.
-
-    An answer is a status code, or "hang": hold the request until the client gave up.
-    """
-
-    secret: str
-    pager: MemoryPager
-    received: list[Received] = field(default_factory=list)
-    answers: list[int | str] = field(default_factory=list)
-    released: threading.Event = field(default_factory=threading.Event)
-    url: str = ""
-
-    def verified(self) -> list[Received]:
-        return [r for r in self.received if r.verified]
-
-
-def handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            try:
-                body = Webhook(receiver.secret).verify(raw, dict(self.headers.items()))
-                verified = True
-            except WebhookVerificationError:
-                body, verified = json.loads(raw), False
-            paged = bool(receiver.pager.pages)
-            receiver.received.append(Received(self.headers["webhook-id"], body, verified, paged))
-            answer = (receiver.answers.pop(0) if receiver.answers else 204) if verified else 401
-            if answer == "hang":
-                receiver.released.wait(10)
-                return
-            self.send_response(int(answer))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return None
-
-    return Handler
 
 
 @pytest.fixture
@@ -93,24 +39,13 @@ def pager() -> MemoryPager:
 
 
 @pytest.fixture
-def receiver(pager: MemoryPager) -> Iterator[Receiver]:
-    found = Receiver(secret=SECRET, pager=pager)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(found))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/halt"
-    yield found
-    found.released.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+def receiver(pager: MemoryPager) -> Iterator[HaltReceiver]:
+    with halt_receiver(HaltReceiver(paged=lambda: bool(pager.pages))) as found:
+        yield found
 
 
-def catalog(url: str) -> str:
-    return (
-        CATALOG + f'\n[environments."poc-globex-eu1"]\nhalt_url = "{url}"\nsecret = "env:POC_HALT_SECRET"\n'
-    )
+def catalog(receiver: HaltReceiver) -> str:
+    return CATALOG + receiver.catalog_entry()
 
 
 @dataclass
@@ -139,9 +74,9 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, receiver: Receiver, pager: MemoryPager) -> Iterator[World]:
+def world(tmp_path: Path, receiver: HaltReceiver, pager: MemoryPager) -> Iterator[World]:
     clock, tracker = FakeClock(), MemoryTracker()
-    settings = write_config(tmp_path, catalog=catalog(receiver.url))
+    settings = write_config(tmp_path, catalog=catalog(receiver))
     services = bootstrap.build(
         settings,
         clock=clock,
@@ -160,7 +95,7 @@ def halt(escalation: Escalation) -> dict[str, Any] | None:
 
 
 def test_one_halt_is_delivered_through_a_500_and_a_timeout_with_the_same_webhook_id(
-    world: World, receiver: Receiver
+    world: World, receiver: HaltReceiver
 ) -> None:
     receiver.answers = [500, "hang", 204]
 
@@ -203,7 +138,7 @@ def test_one_halt_is_delivered_through_a_500_and_a_timeout_with_the_same_webhook
 
 
 def test_after_the_fix_the_environment_is_resumed_by_its_own_signed_request(
-    world: World, receiver: Receiver
+    world: World, receiver: HaltReceiver
 ) -> None:
     escalation = world.escalate()
     with pytest.raises(Conflict, match="not fixed"):
@@ -225,7 +160,7 @@ def test_after_the_fix_the_environment_is_resumed_by_its_own_signed_request(
     assert len(receiver.received) == 2  # asked twice, resumed once
 
 
-def test_resume_through_the_api_answers_409_until_the_fix(world: World, receiver: Receiver) -> None:
+def test_resume_through_the_api_answers_409_until_the_fix(world: World, receiver: HaltReceiver) -> None:
     services = world.services
     services.settings = services.settings.model_copy(
         update={
@@ -249,7 +184,7 @@ def test_resume_through_the_api_answers_409_until_the_fix(world: World, receiver
 
 
 def test_a_request_signed_with_the_wrong_secret_is_refused_and_the_halt_shown_failed(
-    world: World, receiver: Receiver
+    world: World, receiver: HaltReceiver
 ) -> None:
     receiver.secret = OTHER_SECRET
 
@@ -265,9 +200,9 @@ def test_a_request_signed_with_the_wrong_secret_is_refused_and_the_halt_shown_fa
 
 
 def test_a_dry_run_plans_the_halt_and_the_resume_and_sends_nothing(
-    tmp_path: Path, receiver: Receiver
+    tmp_path: Path, receiver: HaltReceiver
 ) -> None:
-    settings = write_config(tmp_path, catalog=catalog(receiver.url))  # no credentials: a dry run
+    settings = write_config(tmp_path, catalog=catalog(receiver))  # no credentials: a dry run
     services = bootstrap.build(settings, clock=FakeClock(), retry=RetryPolicy.none())
     report = parse_report(report_data(environment="poc-globex-eu1", halt=True))
 
