@@ -255,7 +255,11 @@ def run_doctor(settings: Settings, *, send_test: bool = False) -> Checkup:
         if send_test:
             systems.append(build_test_send(settings))
         return examine(
-            systems=systems, catalog=catalog, registry=registry, registry_name=str(settings.registry)
+            systems=systems,
+            catalog=catalog,
+            registry=registry,
+            registry_name=str(settings.registry),
+            environ=os.environ,
         )
 
 

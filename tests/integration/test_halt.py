@@ -222,3 +222,33 @@ def test_a_dry_run_plans_the_halt_and_the_resume_and_sends_nothing(
         e.text for e in resumed.timeline
     ]
     assert receiver.received == []
+
+
+FLAGS = [
+    "escalate",
+    "--account", "Globex", "--arr", "480000", "--title", "Batch ingest drops rows",
+    "--location", "services/ingest/api/batch.py", "--reporter", "priya@acme.example",
+]  # fmt: skip
+
+
+def test_escalate_halt_on_the_command_line_halts_the_named_environment(
+    world: World, receiver: HaltReceiver
+) -> None:
+    result = CliRunner().invoke(
+        app, [*FLAGS, "--environment", "poc-globex-eu1", "--halt", "--json"], obj=world.services
+    )
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["halt"]["state"] == "halted"
+    assert [r.body["action"] for r in receiver.verified()] == ["halt"]
+
+
+def test_escalate_halt_without_an_environment_is_bad_input_and_stores_nothing(
+    world: World, receiver: HaltReceiver
+) -> None:
+    result = CliRunner().invoke(app, [*FLAGS, "--halt"], obj=world.services)
+
+    assert result.exit_code == 2
+    assert "failure.environment: is required with failure.halt" in result.stderr
+    assert world.services.store.recent() == []
+    assert receiver.received == []

@@ -8,15 +8,26 @@ from pathlib import Path
 
 import pytest
 
+from integrator.application.doctor import examine
 from integrator.application.escalate import parse_report
 from integrator.application.halting import owe_resume
 from integrator.bootstrap import Services
 from integrator.domain.catalog import Catalog
+from integrator.domain.checkup import Outcome
 from integrator.domain.escalation import Changes, EffectKind, EffectState, State
 from integrator.domain.halt import Environment, HookCall
+from integrator.domain.ownership import Registry
 from integrator.errors import ConfigError, Conflict, InvalidInput, Rejected
 from integrator.messages.customer import customer_update_draft
-from tests.support import CATALOG, FakeClock, MemoryPager, MemoryTracker, memory_services, report_data
+from tests.support import (
+    CATALOG,
+    REGISTRY,
+    FakeClock,
+    MemoryPager,
+    MemoryTracker,
+    memory_services,
+    report_data,
+)
 
 ENVIRONMENTS = """
 [environments."poc-globex-eu1"]
@@ -178,3 +189,27 @@ def test_a_resume_is_refused_when_the_halt_failed(services: Services, hook: Memo
     with pytest.raises(Conflict, match=r"poc-globex-eu1 is not halted \(halt failed\)"):
         owe_resume(services.store, services.store.get(escalation.id), by="priya", now=now)
     assert services.store.get(escalation.id).effect(EffectKind.RESUME) is None
+
+
+@pytest.mark.parametrize(
+    ("environ", "outcome", "detail"),
+    [
+        ({"POC_HALT_SECRET": LITERAL}, Outcome.OK, "POC_HALT_SECRET is set"),
+        ({}, Outcome.PROBLEM, "POC_HALT_SECRET is not set: export the hook's Standard Webhooks secret"),
+    ],
+)
+def test_the_doctor_says_whether_each_hooks_secret_is_set_never_what_it_is(
+    environ: dict[str, str], outcome: Outcome, detail: str
+) -> None:
+    catalog = Catalog.parse(CATALOG + ENVIRONMENTS)
+    registry = Registry.parse(REGISTRY, known_owners=catalog.handles)
+
+    checkup = examine(
+        systems=[], catalog=catalog, registry=registry, registry_name="CODEOWNERS", environ=environ
+    )
+
+    [secret] = [f for f in checkup.findings if f.check == "halt.secret"]
+    assert (secret.subject, secret.outcome) == ("poc-globex-eu1", outcome)
+    assert secret.detail.startswith(detail)
+    assert LITERAL not in str(checkup.as_dict())
+    assert [f.subject for f in checkup.findings if f.check == "halt.url"] == ["poc-globex-eu1"]
