@@ -9,7 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
-from integrator.adapters.dryrun import DryRunChatPoster, DryRunMailer, DryRunPager, DryRunTracker
+from integrator.adapters.dryrun import (
+    DryRunChatPoster,
+    DryRunHaltHook,
+    DryRunMailer,
+    DryRunPager,
+    DryRunTracker,
+)
 from integrator.application.configuration import load_catalog, load_registry
 from integrator.application.dispatch import Dispatcher
 from integrator.application.doctor import Checkup, Unconfigured, examine
@@ -20,6 +26,7 @@ from integrator.application.ports import (
     ChatPoster,
     Clock,
     EscalationStore,
+    HaltHook,
     Mailer,
     Pager,
     SessionStore,
@@ -128,6 +135,15 @@ def build_chat(*, dry: bool) -> ChatPoster:
     return HttpChatPoster(verify=ca_bundle())
 
 
+def build_halt_hook(*, dry: bool) -> HaltHook:
+    """Halts and resumes the customer environments the catalog names, unless the run is dry."""
+    if dry:
+        return DryRunHaltHook()
+    from integrator.adapters.halt import HttpHaltHook
+
+    return HttpHaltHook(verify=ca_bundle())
+
+
 @dataclass
 class Outbound:
     """The outbound ports bootstrap picked (real or dry-run stand-ins), and what to close at the end."""
@@ -138,6 +154,7 @@ class Outbound:
     chat: ChatPoster
     dry: bool
     closers: list[Callable[[], None]] = field(default_factory=list)
+    halt: HaltHook = field(default_factory=DryRunHaltHook)  # the customer environments' hooks
 
 
 def build_outbound(
@@ -147,6 +164,7 @@ def build_outbound(
     tracker: Tracker | None,
     mailer: Mailer | None,
     chat: ChatPoster | None,
+    halt: HaltHook | None = None,
 ) -> Outbound:
     """Each outbound port: the one handed in (tests), else the real adapter or, in a dry run, its stand-in."""
     dry = runs_dry(settings, pager=pager, tracker=tracker)
@@ -158,7 +176,8 @@ def build_outbound(
         tracker = build_tracker(settings, dry=dry)
         closers += _closer(tracker)
     mailer = mailer or build_mailer(settings, dry=dry)
-    return Outbound(pager, tracker, mailer, chat or build_chat(dry=dry), dry, closers)
+    halt = halt or build_halt_hook(dry=dry)
+    return Outbound(pager, tracker, mailer, chat or build_chat(dry=dry), dry, closers, halt=halt)
 
 
 def build(
@@ -171,6 +190,7 @@ def build(
     mailer: Mailer | None = None,
     chat: ChatPoster | None = None,
     storage: Storage | None = None,
+    halt: HaltHook | None = None,
 ) -> Services:
     """Everything the entrypoints need, wired once; the database is migrated to the newest schema.
 
@@ -180,9 +200,16 @@ def build(
     clock = clock or SystemClock()
     catalog, registry = load_catalog(settings), load_registry(settings.registry)
     storage = storage or build_storage(settings)
-    out = build_outbound(settings, pager=pager, tracker=tracker, mailer=mailer, chat=chat)
+    out = build_outbound(settings, pager=pager, tracker=tracker, mailer=mailer, chat=chat, halt=halt)
     store = storage.store
-    handlers = Handlers(pager=out.pager, tracker=out.tracker, mailer=out.mailer, chat=out.chat, now=clock.now)
+    handlers = Handlers(
+        pager=out.pager,
+        tracker=out.tracker,
+        mailer=out.mailer,
+        chat=out.chat,
+        now=clock.now,
+        halt_hook=out.halt,
+    )
     dispatcher = Dispatcher(store=store, handlers=handlers, clock=clock, retry=retry or RetryPolicy())
     escalator = Escalator(
         store=store,
@@ -233,7 +260,11 @@ def run_doctor(settings: Settings, *, send_test: bool = False) -> Checkup:
         if send_test:
             systems.append(build_test_send(settings))
         return examine(
-            systems=systems, catalog=catalog, registry=registry, registry_name=str(settings.registry)
+            systems=systems,
+            catalog=catalog,
+            registry=registry,
+            registry_name=str(settings.registry),
+            environ=os.environ,
         )
 
 

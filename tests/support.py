@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from integrator import bootstrap
-from integrator.application.ports import Pager, Tracker
+from integrator.application.ports import HaltHook, Pager, Tracker
 from integrator.application.retrying import RetryPolicy
 from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Page, Ticket
 from integrator.errors import IntegrationError, Rejected
@@ -238,6 +238,7 @@ def make_services(
     tracker: Tracker | None = None,
     retry: RetryPolicy | None = None,
     storage: bootstrap.Storage | None = None,
+    halt: HaltHook | None = None,
 ) -> bootstrap.Services:
     return bootstrap.build(
         settings,
@@ -246,6 +247,7 @@ def make_services(
         pager=pager,
         tracker=tracker,
         storage=storage,
+        halt=halt,
     )
 
 
@@ -261,11 +263,12 @@ def memory_services(
     store: MemoryStore | None = None,
     registry: str = REGISTRY,
     catalog: str = CATALOG,
+    halt: HaltHook | None = None,
 ) -> bootstrap.Services:
     """Services over the in-memory store: no database is opened (its URL names none that answers)."""
     settings = write_config(directory, registry=registry, catalog=catalog, database_url=NO_DATABASE)
     storage = bootstrap.memory_storage(settings, store)
-    return make_services(settings, clock=clock, pager=pager, tracker=tracker, storage=storage)
+    return make_services(settings, clock=clock, pager=pager, tracker=tracker, storage=storage, halt=halt)
 
 
 def report_data(**failure: Any) -> dict[str, Any]:

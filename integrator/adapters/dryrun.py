@@ -16,6 +16,7 @@ from typing import Any
 
 from integrator.application.planning import record
 from integrator.domain.escalation import Escalation, IncidentStatus, IssueStatus, Message, Page, Ticket
+from integrator.domain.halt import HookCall
 from integrator.settings import JiraSettings, PagerDutySettings
 
 DRY_RUN_INCIDENT = "dry-run"
@@ -111,3 +112,12 @@ class DryRunMailer:
 class DryRunChatPoster:
     def post(self, webhook_url: str, text: str) -> None:
         record("would post to the team's chat", {"text": text})
+
+
+class DryRunHaltHook:
+    def send(self, call: HookCall) -> None:
+        action, environment = call.body.get("action"), call.body.get("environment")
+        record(
+            f"would {action} test environment {environment}",
+            {"url": call.url, "webhook-id": call.webhook_id, "body": call.body},
+        )

@@ -30,7 +30,8 @@ from integrator.errors import Rejected, Unavailable
 
 log = logging.getLogger(__name__)
 
-FIRST = (EffectKind.PAGE, EffectKind.TICKET, EffectKind.LINK)  # then the rest, in the order owed
+# Then the rest, in the order owed. The halt runs right after the page (the page never waits for it).
+FIRST = (EffectKind.PAGE, EffectKind.HALT, EffectKind.TICKET, EffectKind.LINK)
 MAX_ATTEMPTS = 100  # with backoff capped at minutes, about a day of trying before an effect is failed
 
 # What must be delivered before an effect can run: the ticket before a comment, the page before a note.

@@ -2,18 +2,19 @@
 
 Reads only. Each system is a `ports.WiringCheck` (bootstrap hands in `Unconfigured` for one
 without credentials); the registry and the catalog are checked here, as are the catalog's hook
-URLs (well-formed HTTPS; nothing is posted).
+URLs (well-formed HTTPS; nothing is posted) and that each environment's hook secret is set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from integrator.application.ports import WiringCheck
 from integrator.domain.checkup import SETUP, Finding, Outcome
+from integrator.domain.halt import Environment
 from integrator.domain.owner import Team
 from integrator.domain.ownership import Catalog, LineError, Registry
 
@@ -54,7 +55,12 @@ class Unconfigured:
 
 
 def examine(
-    *, systems: Sequence[WiringCheck], catalog: Catalog, registry: Registry, registry_name: str
+    *,
+    systems: Sequence[WiringCheck],
+    catalog: Catalog,
+    registry: Registry,
+    registry_name: str,
+    environ: Mapping[str, str] | None = None,
 ) -> Checkup:
     """The setup (registry, each system's access), then each catalog owner in every system."""
     findings = registry_findings(registry, registry_name)
@@ -67,7 +73,25 @@ def examine(
             findings += system.check_team(team)
         if team.chat_webhook:
             findings.append(hook_finding(team.handle, "chat.webhook", team.chat_webhook))
+    for environment in catalog.environments.values():
+        findings += halt_findings(environment, environ)
     return Checkup(tuple(findings))
+
+
+def halt_findings(environment: Environment, environ: Mapping[str, str] | None) -> list[Finding]:
+    """An environment's halt hook: its URL, and whether its secret's variable is set (never its value)."""
+    if not environment.halt_url or not environment.secret_variable:
+        return []
+    name, variable = environment.name, environment.secret_variable
+    found = [hook_finding(name, "halt.url", environment.halt_url)]
+    if environ is None:
+        found.append(Finding.not_checked(name, "halt.secret", "the process environment was not given"))
+    elif environ.get(variable):
+        found.append(Finding.ok(name, "halt.secret", f"{variable} is set"))
+    else:
+        fix = f"{variable} is not set: export the hook's Standard Webhooks secret (whsec_…) for integrator"
+        found.append(Finding.problem(name, "halt.secret", fix))
+    return found
 
 
 def registry_findings(registry: Registry, name: str) -> list[Finding]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from integrator.application.announce import tell
 from integrator.application.dispatch import Dispatcher
+from integrator.application.halting import check_halt, owed_halt
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
@@ -71,6 +72,7 @@ class Escalator:
     def prepare(self, report: FailureReport) -> Escalation:
         """The escalation this report would become (not stored)."""
         owner = self.resolve(report)
+        check_halt(report, self.catalog)
         now = self.clock.now()
         escalation_id = secrets.token_hex(6)
         return Escalation(
@@ -101,7 +103,8 @@ class Escalator:
         text = f"Reported by {report.reporter.email}: {report.failure.title}. "
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
-        return self.store.add(escalation, owed=(*OWED, *tell(escalation, Topic.ESCALATED)), event=reported)
+        owed = (*OWED, *owed_halt(escalation, self.catalog), *tell(escalation, Topic.ESCALATED))
+        return self.store.add(escalation, owed=owed, event=reported)
 
     def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Submit, then drive every effect that is due now (page first)."""

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import ChatPoster, Mailer, Pager, Tracker
+from integrator.application.ports import ChatPoster, HaltHook, Mailer, Pager, Tracker
 from integrator.domain.escalation import Changes, Effect, EffectKind, Escalation, Event, Message, State
+from integrator.domain.halt import HookCall
 from integrator.messages.chat import chat_text
 from integrator.messages.email import compose
 
@@ -43,6 +44,7 @@ class Handlers:
     mailer: Mailer
     chat: ChatPoster
     now: Callable[[], datetime]
+    halt_hook: HaltHook
     table: dict[EffectKind, Handler] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +59,8 @@ class Handlers:
             EffectKind.URGENCY: self.urgency,
             EffectKind.EMAIL: self.email,
             EffectKind.CHAT: self.post,
+            EffectKind.HALT: self.environment_hook,
+            EffectKind.RESUME: self.environment_hook,
         }
 
     def __getitem__(self, kind: EffectKind) -> Handler:
@@ -158,3 +162,15 @@ class Handlers:
             escalation.owner.team.chat_webhook or "", chat_text(escalation, str(effect.payload["topic"]))
         )
         return Outcome(result={"posted": True})
+
+    def environment_hook(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:
+        # The same signed request (same webhook-id) on every attempt: the receiver deduplicates.
+        call = HookCall.from_payload(effect.payload)
+        self.halt_hook.send(call)
+        at = self.now()
+        action, environment = str(call.body["action"]), str(call.body["environment"])
+        text = f"{action.capitalize()} sent to test environment {environment}: confirmed by its hook"
+        return Outcome(
+            result={"at": at.isoformat(), "webhook_id": call.webhook_id, "environment": environment},
+            events=self._event(f"{action}_sent", f"{text} (webhook-id {call.webhook_id})"),
+        )

@@ -29,6 +29,7 @@ from integrator.domain.escalation import (
     State,
     Ticket,
 )
+from integrator.domain.halt import HookCall
 from integrator.domain.owner import Team
 from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
@@ -139,6 +140,14 @@ class ChatPoster(Protocol):
     """A team's Slack-compatible incoming webhook."""
 
     def post(self, webhook_url: str, text: str) -> None: ...
+
+
+class HaltHook(Protocol):
+    """A customer's test-environment control hook, which halts or resumes it (Standard Webhooks)."""
+
+    def send(self, call: HookCall) -> None:
+        """Deliver the signed request; returns once the hook confirmed it (a 2xx answer)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from integrator.domain.escalation import Escalation
 from integrator.domain.fingerprint import Fingerprint
+from integrator.domain.halt import halt_status
 
 
 def _time(value: datetime | None) -> str | None:
@@ -80,4 +81,13 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
             for f in e.effects
         ],
         "timeline": [{"at": _time(ev.at), "kind": ev.kind, "text": ev.text} for ev in e.timeline],
+        "halt": halt_dict(e),
     }
+
+
+def halt_dict(e: Escalation) -> dict[str, Any] | None:
+    """`{state, at, environment}` of the environment's halt (see `HaltStatus`); None when none was asked."""
+    status = halt_status(e)
+    if status is None:
+        return None
+    return {"state": status.state, "at": _time(status.at), "environment": status.environment}

@@ -223,6 +223,30 @@ def sync(
         time.sleep(every)
 
 
+@app.command()
+def resume(
+    ctx: typer.Context,
+    escalation_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Resume the customer's test environment integrator halted, once the escalation is fixed."""
+    from integrator.application.halting import owe_resume
+    from integrator.application.present import escalation_dict
+    from integrator.cli import console
+    from integrator.domain.escalation import EffectKind
+
+    s = services(ctx)
+    owe_resume(s.store, s.store.get(escalation_id), by="the command line", now=s.clock.now())
+    escalation = s.dispatcher.drive(escalation_id, kinds={EffectKind.RESUME})
+    if as_json:
+        out.print_json(data=escalation_dict(escalation))
+    else:
+        console.show_escalation(out, escalation)
+    effect = escalation.effect(EffectKind.RESUME)
+    state = effect.state if effect else EffectState.PENDING
+    raise typer.Exit({EffectState.DONE: OK, EffectState.FAILED: ERROR}.get(state, PENDING))
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind (auth mode none: loopback only).")] = "127.0.0.1",

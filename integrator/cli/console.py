@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from integrator.domain.escalation import EffectState, Escalation
+from integrator.domain.halt import halt_status
 from integrator.domain.money import exact
 from integrator.domain.ownership import Rule
 
@@ -30,6 +31,9 @@ def show_escalation(console: Console, e: Escalation) -> None:
         console.print(f"  Page:  PagerDuty {e.page.incident_id} {e.page.url or ''}")
     if e.ticket:
         console.print(f"  P1:    Jira {e.ticket.key} {e.ticket.url}")
+    if (halt := halt_status(e)) is not None:
+        at = f" at {halt.at:%Y-%m-%d %H:%M %Z}" if halt.at else ""
+        console.print(f"  Halt:  test environment {halt.environment} {halt.state}{at}")
     console.print(f"  RCA due {e.rca_due:%Y-%m-%d %H:%M %Z}; fix due {e.fix_due:%Y-%m-%d %H:%M %Z}")
     table = Table("effect", "state", "attempts", "last error", "next attempt", box=None, pad_edge=False)
     for f in e.effects:

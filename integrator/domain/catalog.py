@@ -6,18 +6,20 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from integrator.domain.halt import VARIABLE_PREFIX, Environment
 from integrator.domain.owner import Team
 from integrator.domain.report import Email, RequiredText
 from integrator.errors import ConfigError, field_messages
 
 _HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9][\w.-]*)?")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _check_handle(value: str) -> str:
@@ -29,6 +31,16 @@ def _check_handle(value: str) -> str:
 def _check_url(value: str) -> str:
     if not value.startswith(("https://", "http://")):
         raise ValueError("is not an http(s) URL")
+    return value
+
+
+def _check_secret_reference(value: str) -> str:
+    """Only `env:NAME`: the secret itself lives in the environment, never in the file (nor its messages)."""
+    if not value.startswith(VARIABLE_PREFIX) or not _VARIABLE.fullmatch(value[len(VARIABLE_PREFIX) :]):
+        raise ValueError(
+            "must name an environment variable as env:NAME (e.g. env:POC_HALT_SECRET);"
+            " a secret is never written in the catalog"
+        )
     return value
 
 
@@ -49,13 +61,27 @@ class _OwnerEntry(_Strict):
     chat_webhook: Annotated[str, AfterValidator(_check_url)] | None = None
 
 
+class _EnvironmentEntry(_Strict):
+    halt_url: Annotated[str, AfterValidator(_check_url)] | None = None
+    secret: Annotated[str, AfterValidator(_check_secret_reference)] | None = None
+
+    @model_validator(mode="after")
+    def _secret_with_hook(self) -> _EnvironmentEntry:
+        if self.halt_url and not self.secret:
+            raise ValueError("secret (env:NAME) is required with halt_url: every halt is signed")
+        return self
+
+
 class _Defaults(_Strict):
     owner: Handle | None = None
 
 
 class _CatalogFile(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)  # a pasted secret
+
     defaults: _Defaults = _Defaults()
     owners: Annotated[dict[Handle, _OwnerEntry], Field(min_length=1)]
+    environments: dict[Annotated[str, Field(min_length=1)], _EnvironmentEntry] = {}
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class Catalog:
 
     teams: Mapping[str, Team]
     default_owner: str | None = None
+    environments: Mapping[str, Environment] = field(default_factory=dict)  # by the name reports give
 
     @classmethod
     def parse(cls, text: str, *, source: str = "catalog") -> Catalog:
@@ -82,7 +109,8 @@ class Catalog:
         if default is not None and default not in parsed.owners:
             raise ConfigError(f"{source}: invalid catalog:\n  defaults.owner: {default} is not in [owners]")
         teams = {handle: _team(handle, entry) for handle, entry in parsed.owners.items()}
-        return cls(teams=teams, default_owner=default)
+        environments = {name: _environment(name, entry) for name, entry in parsed.environments.items()}
+        return cls(teams=teams, default_owner=default, environments=environments)
 
     @classmethod
     def load(cls, path: Path) -> Catalog:
@@ -111,6 +139,11 @@ def _team(handle: str, entry: _OwnerEntry) -> Team:
         breach_contacts=tuple(entry.breach_contacts),
         chat_webhook=entry.chat_webhook,
     )
+
+
+def _environment(name: str, entry: _EnvironmentEntry) -> Environment:
+    variable = entry.secret.removeprefix(VARIABLE_PREFIX) if entry.secret else None
+    return Environment(name=name, halt_url=entry.halt_url, secret_variable=variable)
 
 
 def _field_name(loc: Sequence[int | str]) -> str:

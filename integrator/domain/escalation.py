@@ -51,6 +51,8 @@ class EffectKind(StrEnum):
     URGENCY = "urgency"  # PagerDuty: raise the incident's urgency back to high
     EMAIL = "email"  # a message to one person
     CHAT = "chat"  # a post to the owning team's chat webhook
+    HALT = "halt"  # the customer's test environment: halt it (its hook in the catalog)
+    RESUME = "resume"  # the customer's test environment: resume it after the fix
 
 
 class Topic(StrEnum):

@@ -220,7 +220,8 @@ class Failure(_Strict):
     locations: list[Annotated[str, _on_input(_one_line), Field(min_length=1, max_length=1000)]] = []
     stack_trace: FreeText = ""
     environment: Text = ""
-    test_halted: bool = False
+    test_halted: bool = False  # already halted by hand (or by the failure itself)
+    halt: bool = False  # halt the environment now, through its halt hook in the catalog
     occurred_at: When | None = None
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from integrator.domain.clocks import rca_sent_at
 from integrator.domain.escalation import Escalation, Message, State
+from integrator.domain.halt import HALTED, halt_status
 from integrator.messages.facts import clip
 from integrator.messages.wording import KEEP_IN_TOUCH, sentence
 
@@ -44,6 +45,7 @@ def customer_update_draft(escalation: Escalation) -> Message | None:
         failed,
         criterion if failure.criterion else "",
         _halted(fixed) if failure.test_halted else "",
+        _we_halted(e),
         _customer_progress(e, lead, zone),
         _customer_promises(e, zone),
         f"You can follow progress at any time here: {e.status_url}" if e.status_url else "",
@@ -58,6 +60,18 @@ def _halted(fixed: bool) -> str:
     if fixed:
         return "We know it halted the test in your environment."
     return "We know it halted the test in your environment, and we take that seriously."
+
+
+def _we_halted(e: Escalation) -> str:
+    """Said only once the environment's hook confirmed the halt (or the resume); never when planned."""
+    status = halt_status(e)
+    if status is None:
+        return ""
+    if status.state == HALTED:
+        return "I have halted your testing environment so that nothing more is affected while we fix it."
+    if status.state == "resumed":
+        return "I have resumed your testing environment: you can continue the test."
+    return ""
 
 
 def _customer_progress(e: Escalation, lead: str, zone: str) -> str:

@@ -40,7 +40,7 @@ TEXT_FIELDS = (
     "rca_due",
     "idempotency_key",
 )
-CHECKBOXES = ("failure.test_halted",)
+CHECKBOXES = ("failure.test_halted", "failure.halt")
 REQUIRED = ("deal.account", "deal.arr", "failure.title", "reporter.email")
 PARTS = ("name", "email")
 PERSON_LABELS = {"economic_buyer": "Economic buyer", "executive_sponsor": "Executive sponsor"}
@@ -162,6 +162,7 @@ def _failure(values: Mapping[str, str]) -> dict[str, Any]:
     }
     failure["locations"] = [line.strip() for line in values["failure.locations"].splitlines() if line.strip()]
     failure["test_halted"] = bool(values["failure.test_halted"])
+    failure["halt"] = bool(values["failure.halt"])
     return failure
 
 

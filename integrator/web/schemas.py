@@ -54,6 +54,14 @@ class EffectOut(BaseModel):
     next_attempt_at: str | None
 
 
+class HaltOut(BaseModel):
+    state: Literal[
+        "pending", "halted", "planned", "failed", "resuming", "resumed", "resume_planned", "resume_failed"
+    ] = Field(description="the hook confirmed `halted`/`resumed`; `planned` = dry-run, nothing sent")
+    at: str | None = Field(description="when the hook confirmed the halt (or the resume)")
+    environment: str
+
+
 class EventOut(BaseModel):
     at: str
     kind: str
@@ -80,6 +88,7 @@ class EscalationOut(BaseModel):
     jira: JiraOut
     effects: list[EffectOut]
     timeline: list[EventOut]
+    halt: HaltOut | None = Field(default=None, description="null when no halt was asked (`failure.halt`)")
 
 
 class EscalationList(BaseModel):

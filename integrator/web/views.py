@@ -10,10 +10,12 @@ from typing import Any
 
 from integrator.application.updates import next_update_number
 from integrator.domain.escalation import Effect, EffectState, Escalation, status_page_url
+from integrator.domain.halt import halt_status
 from integrator.messages.customer import customer_update_draft
 
 REFRESH_SECONDS = 3
 LABELS = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link"}
+LABELS |= {"halt": "Halt the test environment", "resume": "Resume the test environment"}
 
 
 def escalation_page(
@@ -32,6 +34,7 @@ def escalation_page(
         "e": escalation,
         "effects": [effect_view(effect) for effect in escalation.effects],
         "refresh": REFRESH_SECONDS if pending and values is None else None,
+        "halt": halt_status(escalation),
         **customer_sections(escalation, public_url=public_url, values=values, errors=errors),
     }
 

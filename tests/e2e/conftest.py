@@ -21,7 +21,7 @@ from integrator.settings import AuthSettings, JiraSettings, PagerDutySettings
 from integrator.web.app import create_app
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM
-from tests.support import make_services, write_config
+from tests.support import CATALOG, make_services, write_config
 from tests.web.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,9 +62,17 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty) -> Iterator[Site]:
+def site_catalog() -> str:
+    """The catalog the site serves with (a test module may override this fixture)."""
+    return CATALOG
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty, site_catalog: str
+) -> Iterator[Site]:
     assert fake_pagerduty.ca_file is not None
-    settings = write_config(tmp_path).model_copy(
+    settings = write_config(tmp_path, catalog=site_catalog).model_copy(
         update={
             "public_url": "http://127.0.0.1",
             "secret_key": SecretStr("e2e-secret-key-0123456789abcdef"),

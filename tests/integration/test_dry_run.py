@@ -1,4 +1,4 @@
-"""A dry run sends nothing: not a byte reaches Jira, PagerDuty, SMTP or a chat webhook.
+"""A dry run sends nothing: not a byte reaches Jira, PagerDuty, SMTP, a chat webhook or a halt hook.
 
 Every endpoint the configuration names points at a loopback listener that counts connections.
 The README's example escalation, a sync pass and a web submission then run as a user runs them
@@ -51,7 +51,7 @@ class Listener:
 
 @pytest.fixture
 def listeners() -> Iterator[dict[str, Listener]]:
-    found = {name: Listener() for name in ("jira", "pagerduty", "smtp", "chat")}
+    found = {name: Listener() for name in ("jira", "pagerduty", "smtp", "chat", "halt")}
     for listener in found.values():
         threading.Thread(target=listener.serve, daemon=True).start()
     yield found
@@ -59,20 +59,26 @@ def listeners() -> Iterator[dict[str, Listener]]:
         listener.sock.close()
 
 
-def catalog(chat_port: int) -> str:
-    """The test catalog with a chat webhook for every team, on the listener."""
+def catalog(chat_port: int, halt_port: int) -> str:
+    """The test catalog with a chat webhook for every team, and the example's environment's halt
+    hook, on the listeners."""
     hook = f'chat_webhook = "http://127.0.0.1:{chat_port}/hooks"'
     lines = []
     for line in CATALOG.splitlines():
         lines.append(line)
         if line.startswith("senior_engineer"):
             lines.append(hook)
+    lines += [
+        '[environments."poc-globex-eu1"]',
+        f'halt_url = "http://127.0.0.1:{halt_port}/hooks/halt"',
+        'secret = "env:POC_HALT_SECRET"',
+    ]
     return "\n".join(lines)
 
 
 def environment(tmp_path: Path, listeners: dict[str, Listener], *, credentials: bool) -> dict[str, str]:
     (tmp_path / "CODEOWNERS").write_text(REGISTRY)
-    (tmp_path / "services.toml").write_text(catalog(listeners["chat"].port))
+    (tmp_path / "services.toml").write_text(catalog(listeners["chat"].port, listeners["halt"].port))
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATOR_")}
     env = {
         **inherited,
@@ -87,6 +93,7 @@ def environment(tmp_path: Path, listeners: dict[str, Listener], *, credentials: 
         "INTEGRATOR_SMTP__FROM": "integrator@acme.example",
         "INTEGRATOR_SMTP__STARTTLS": "false",
         "INTEGRATOR_AUTH__MODE": "none",
+        "POC_HALT_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     }
     if credentials:  # everything configured, and dry-run asked for
         env |= {
@@ -135,6 +142,7 @@ def test_a_dry_run_sends_not_one_byte_through_escalate_sync_or_the_web(
         "pagerduty": 0,
         "smtp": 0,
         "chat": 0,
+        "halt": 0,
     }
 
 
@@ -154,11 +162,14 @@ def test_the_readme_example_rests_with_every_effect_planned_and_no_retry(
         "link": "done",
         "email": "done",
         "chat": "done",
+        "halt": "done",
     }
     assert all(e["attempts"] == 1 and e["last_error"] is None for e in shown["effects"])
     assert "retry" not in escalated.stdout + escalated.stderr
     planned = [e["text"] for e in shown["timeline"] if e["kind"] == "dry_run"]
     assert "Dry-run: would post to the team's chat; nothing was sent" in planned
+    assert "Dry-run: would halt test environment poc-globex-eu1; nothing was sent" in planned
+    assert shown["halt"] == {"state": "planned", "at": None, "environment": "poc-globex-eu1"}
     assert not any(e["kind"] in ("paged", "ticket_filed", "linked") for e in shown["timeline"])
     status = integrator(env, tmp_path, "status", "--json")
     assert [s["effects"] for s in json.loads(status.stdout)] == [shown["effects"]]

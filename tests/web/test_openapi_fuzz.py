@@ -28,6 +28,7 @@ OPERATIONS = [
     ("POST", "/api/v1/owners/preview"),
     ("GET", "/api/v1/accounts"),
     ("GET", "/api/v1/accounts/{name}"),
+    ("POST", "/api/v1/escalations/{escalation_id}/resume"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -38,6 +39,7 @@ TAKES_INPUT = {
     "/api/v1/owners/preview",
     "/api/v1/accounts",
     "/api/v1/accounts/{name}",
+    "/api/v1/escalations/{escalation_id}/resume",
 }
 EXAMPLES = 30
 CONFIG = {

@@ -21,6 +21,7 @@ from integrator.domain.escalation import OPEN_STATES, State
 from integrator.errors import InvalidInput, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
+from integrator.web.routes.halt import resume
 from integrator.web.schemas import (
     AccountList,
     AccountOut,
@@ -77,6 +78,7 @@ def router(
     _listing(routes, auth, store)
     _preview(routes, auth, escalator)
     _accounts(routes, auth, accounts)
+    _resume(routes, auth, submitter, escalator)
     return routes
 
 
@@ -138,6 +140,25 @@ def _listing(routes: APIRouter, auth: Authenticator, store: EscalationStore) -> 
             wanted |= OPEN if name == "open" else {State(name)}
         found = store.recent(states=wanted or None, limit=limit)
         return JSONResponse({"escalations": [escalation_dict(e) for e in found]})
+
+
+def _resume(routes: APIRouter, auth: Authenticator, submitter: Submitter, escalator: Escalator) -> None:
+    @routes.post(
+        "/escalations/{escalation_id}/resume",
+        summary="Resume the customer's test environment integrator halted, once the escalation is fixed",
+        response_model=None,
+        responses={
+            200: {"model": EscalationOut, "description": "The resume is owed; `halt.state` says how it went"},
+            **_errors(401, 403, 404, 409),
+        },
+    )
+    async def resume_environment(request: Request, escalation_id: str) -> Response:
+        principal = await asyncio.to_thread(auth.api, request)
+        only_params(request)
+        escalation = await asyncio.to_thread(
+            resume, submitter, escalator.clock, escalation_id, by=principal.name
+        )
+        return JSONResponse(escalation_dict(escalation))
 
 
 def _preview(routes: APIRouter, auth: Authenticator, escalator: Escalator) -> None:

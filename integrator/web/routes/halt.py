@@ -1,0 +1,60 @@
+"""The escalation page's "Resume the test environment" button, and the resume both it and the API run.
+
+The resume is owed (see `application.halting`), then sent for as long as a submission waits for
+its page; whatever is left runs in the background and in sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from integrator.application.halting import owe_resume
+from integrator.application.ports import Clock
+from integrator.application.submit import Submitter
+from integrator.domain.escalation import EffectKind, Escalation
+from integrator.web.auth import Authenticator
+
+if TYPE_CHECKING:
+    from integrator.application.services import EscalationStore
+
+log = logging.getLogger(__name__)
+
+
+def resume(submitter: Submitter, clock: Clock, escalation_id: str, *, by: str) -> Escalation:
+    """Owe the resume (a `Conflict` when it cannot be), send it for a bounded time; the escalation after."""
+    store = submitter.store
+    if owe_resume(store, store.get(escalation_id), by=by, now=clock.now()):
+        future = submitter.background.submit(
+            submitter.dispatcher.drive, escalation_id, kinds={EffectKind.RESUME}
+        )
+        future.add_done_callback(_report_crash)
+        concurrent.futures.wait([future], timeout=submitter.page_wait)
+    return store.get(escalation_id)
+
+
+def _report_crash(future: Future[Escalation]) -> None:
+    # The edge of the background worker: say it; the effect stays owed for sync.
+    exc = None if future.cancelled() else future.exception()
+    if exc is not None:
+        log.error("resuming a test environment failed; sync will retry", exc_info=exc)
+
+
+def router(*, store: EscalationStore, clock: Clock, auth: Authenticator, submitter: Submitter) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+
+    @routes.post("/escalations/{escalation_id}/resume")
+    async def resume_button(request: Request, escalation_id: str) -> Response:
+        principal = await asyncio.to_thread(auth.web, request)
+        form = await request.form(max_files=0, max_fields=10)
+        auth.csrf.check_form(request, form)
+        await asyncio.to_thread(resume, submitter, clock, escalation_id, by=principal.name)
+        return RedirectResponse(f"/escalations/{escalation_id}#halt", status_code=303)
+
+    return routes
