@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from integrator.application.disclosure import disclosure
 from integrator.domain.escalation import Escalation
 
 
@@ -65,4 +66,5 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
             for f in e.effects
         ],
         "timeline": [{"at": _time(ev.at), "kind": ev.kind, "text": ev.text} for ev in e.timeline],
+        "disclosure": [row.as_dict() for row in disclosure(e)],
     }

@@ -121,9 +121,13 @@ def escalate(
         "reporter": reporter, "idempotency_key": idempotency_key,
     }  # fmt: skip
     report = parse_file(file, flags)
-    escalation, created = services(ctx, dry_run=dry_run).escalator.escalate(report)
+    escalator = services(ctx, dry_run=dry_run).escalator
+    warnings = escalator.warnings(report)  # a required contact missing: exit 2, nothing stored
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+    escalation, created = escalator.escalate(report)
     if as_json:
-        out.print_json(data=escalation_dict(escalation))
+        out.print_json(data={**escalation_dict(escalation), "warnings": warnings})
     else:
         if not created:
             out.print(f"Already escalated (idempotency key {report.idempotency_key!r}); showing the first.")
@@ -180,6 +184,8 @@ def status(
         out.print_json(data=escalation_dict(escalation))
         return
     console.show_escalation(out, escalation)
+    out.print("Who knows:")
+    console.show_disclosure(out, escalation)
     out.print("Timeline:")
     console.show_timeline(out, escalation)
 

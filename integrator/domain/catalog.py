@@ -47,10 +47,12 @@ class _OwnerEntry(_Strict):
     senior_engineer: Email
     breach_contacts: list[Email] = []
     chat_webhook: Annotated[str, AfterValidator(_check_url)] | None = None
+    executive_escalation: list[Email] | None = None  # None: the defaults' list
 
 
 class _Defaults(_Strict):
     owner: Handle | None = None
+    executive_escalation: list[Email] = []
 
 
 class _CatalogFile(_Strict):
@@ -81,7 +83,8 @@ class Catalog:
         default = parsed.defaults.owner
         if default is not None and default not in parsed.owners:
             raise ConfigError(f"{source}: invalid catalog:\n  defaults.owner: {default} is not in [owners]")
-        teams = {handle: _team(handle, entry) for handle, entry in parsed.owners.items()}
+        executives = parsed.defaults.executive_escalation
+        teams = {handle: _team(handle, entry, executives) for handle, entry in parsed.owners.items()}
         return cls(teams=teams, default_owner=default)
 
     @classmethod
@@ -100,7 +103,8 @@ class Catalog:
         return self.teams.get(handle)
 
 
-def _team(handle: str, entry: _OwnerEntry) -> Team:
+def _team(handle: str, entry: _OwnerEntry, executives: list[str]) -> Team:
+    """The owner's team; its executive escalation is its own list, or else the defaults'."""
     return Team(
         handle=handle,
         service=entry.service,
@@ -110,6 +114,9 @@ def _team(handle: str, entry: _OwnerEntry) -> Team:
         jira_component=entry.jira_component,
         breach_contacts=tuple(entry.breach_contacts),
         chat_webhook=entry.chat_webhook,
+        executive_escalation=tuple(
+            executives if entry.executive_escalation is None else entry.executive_escalation
+        ),
     )
 
 

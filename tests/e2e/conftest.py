@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -21,7 +22,7 @@ from integrator.settings import AuthSettings, JiraSettings, PagerDutySettings
 from integrator.web.app import create_app
 from tests.fakes import FakeJira, FakePagerDuty
 from tests.fakes.world import JIRA_API_TOKEN, JIRA_EMAIL, PD_API_KEY, PD_FROM
-from tests.support import make_services, write_config
+from tests.support import CATALOG, make_services, write_config
 from tests.web.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,9 +63,18 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty) -> Iterator[Site]:
+def site_config() -> dict[str, Any]:
+    """Settings a test module adds to the site's (it overrides this fixture); a catalog text as `catalog`."""
+    return {}
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty, site_config: dict[str, Any]
+) -> Iterator[Site]:
     assert fake_pagerduty.ca_file is not None
-    settings = write_config(tmp_path).model_copy(
+    extra = dict(site_config)
+    settings = write_config(tmp_path, catalog=extra.pop("catalog", CATALOG)).model_copy(
         update={
             "public_url": "http://127.0.0.1",
             "secret_key": SecretStr("e2e-secret-key-0123456789abcdef"),
@@ -78,6 +88,7 @@ def site(tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty) -> 
                 api_url=fake_pagerduty.url,
                 timeout_seconds=5,
             ),
+            **extra,
         }
     )
     pager = PagerDutyPager(settings.pagerduty, verify=str(fake_pagerduty.ca_file))
