@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from integrator.application.updates import CustomerUpdate, send_customer_update
 from integrator.cli.app import app as cli
 from integrator.settings import ProtocolSettings, Settings
 from tests.support import report_data
@@ -177,3 +178,28 @@ def test_the_form_refuses_at_the_field_when_contacts_are_required(browser: TestC
     assert answer.status_code == 422
     assert f'id="{BUYER}-error"' in answer.text
     assert world.escalation_count() == 0
+
+
+def test_the_page_shows_the_reminder_once_the_minute_passes_until_the_customer_is_told(
+    client: TestClient, bearer: dict[str, str], browser: TestClient, world: World
+) -> None:
+    created = client.post("/api/v1/escalations", json=report_data(), headers=bearer).json()
+    world.clock.advance(minutes=60)
+    world.services.syncer.run_pass()
+
+    page = browser.get(f"/escalations/{created['id']}").text
+
+    assert 'id="tell-customer-reminder"' in page
+    assert "Reminded priya@acme.example that the customer has not been told" in page
+    answer = client.get(f"/api/v1/escalations/{created['id']}", headers=bearer).json()
+    assert [e["kind"] for e in answer["timeline"]].count("clock:tell_customer") == 1
+    buyer = next(row for row in answer["disclosure"] if row["role"] == "economic_buyer")
+    assert "the reporting SE was reminded at 2026-11-28 16:00 UTC" in buyer["detail"]
+
+    escalation = world.services.store.get(created["id"])
+    update = CustomerUpdate.checked(to="hank@globex.example", subject="Update", body="We are on it.")
+    now = world.clock.now()
+    send_customer_update(world.services.store, escalation, update, number=1, by="priya", now=now)
+    world.services.dispatcher.drive(created["id"])
+
+    assert 'id="tell-customer-reminder"' not in browser.get(f"/escalations/{created['id']}").text
