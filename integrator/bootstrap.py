@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from integrator.adapters.dryrun import (
@@ -223,10 +224,20 @@ def build(
         dry_run=out.dry,
         pager=out.pager,
         tracker=out.tracker,
+        contacts=settings.protocol.contacts,
     )
     resolve = settings.sync.resolve_page_on_fix
     tokens = Tokens(storage.tokens, clock=clock)
-    syncer = Syncer(store, dispatcher, out.pager, out.tracker, clock, resolve_page_on_fix=resolve)
+    tell_within = timedelta(minutes=settings.protocol.tell_customer_within_minutes)
+    syncer = Syncer(
+        store,
+        dispatcher,
+        out.pager,
+        out.tracker,
+        clock,
+        resolve_page_on_fix=resolve,
+        tell_customer_within=tell_within,
+    )
     return Services(
         settings,
         store,

@@ -71,6 +71,13 @@ class SyncSettings(BaseModel):
     resolve_page_on_fix: bool = True
 
 
+class ProtocolSettings(BaseModel):
+    """The escalation protocol's "stop and tell": who must be named, and how soon the customer is told."""
+
+    contacts: Literal["warn", "require", "off"] = "warn"  # a report without the buyer's or sponsor's email
+    tell_customer_within_minutes: int = Field(default=60, gt=0)  # then the reporter is reminded, once
+
+
 class AuthSettings(BaseModel):
     mode: Literal["token", "proxy", "none"] = "token"
     proxy_header: str = "X-Forwarded-Email"
@@ -145,6 +152,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     smtp: SmtpSettings = SmtpSettings()
     server: ServerSettings = ServerSettings()
+    protocol: ProtocolSettings = ProtocolSettings()
 
     _split = field_validator("source_roots", mode="before")(_split_commas)
 

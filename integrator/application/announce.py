@@ -13,9 +13,9 @@ def tell(escalation: Escalation, topic: Topic) -> tuple[Owed, ...]:
         Owed(EffectKind.EMAIL, f"{topic}:{address}", {"to": address, "role": role, "topic": topic.value})
         for role, address in recipients(escalation, topic)
     )
-    chat = (
-        (Owed(EffectKind.CHAT, topic, {"topic": topic.value}),) if escalation.owner.team.chat_webhook else ()
-    )
+    # The reminder to tell the customer is the reporter's own: not posted to the team's chat.
+    posted = escalation.owner.team.chat_webhook and topic != Topic.TELL_CUSTOMER
+    chat = (Owed(EffectKind.CHAT, topic, {"topic": topic.value}),) if posted else ()
     return emails + chat
 
 

@@ -19,6 +19,7 @@ from integrator.domain.fingerprint import fingerprint_of
 from integrator.domain.jsonbody import load_json
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
+from integrator.domain.protocol import ContactsPolicy, contact_refusal, contact_warning, missing_contacts
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
 from integrator.errors import InvalidInput, field_messages
@@ -53,6 +54,17 @@ class Escalator:
     dry_run: bool  # decided once, in bootstrap: the outbound ports are stand-ins that send nothing
     pager: Pager
     tracker: Tracker
+    contacts: ContactsPolicy = "warn"  # a report without the customer's contacts: warned, refused, or let be
+
+    def warnings(self, report: FailureReport) -> list[str]:
+        """What the Sales Engineer is warned of before the report goes out; with `require`, the
+        missing contacts are an `InvalidInput` naming each field instead."""
+        if self.contacts == "off":
+            return []
+        missing = missing_contacts(report)
+        if self.contacts == "require" and missing:
+            raise InvalidInput({name: contact_refusal(name) for name in missing})
+        return [contact_warning(name) for name in missing]
 
     def locations(self, report: FailureReport) -> list[str]:
         """Where the failure is: the stack trace's vendor frames (innermost first), then those given."""
@@ -99,6 +111,7 @@ class Escalator:
         """Store the escalation and what it owes, in one transaction; (first, False) on a repeat."""
         if report.idempotency_key and (first := self.store.find_by_key(report.idempotency_key)):
             return first, False
+        self.warnings(report)  # a required contact missing: refused before anything is stored
         escalation = self.prepare(report)
         text = f"Reported by {report.reporter.email}: {report.failure.title}. "
         text += f"Owner: {escalation.owner.explain()}"

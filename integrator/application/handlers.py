@@ -78,7 +78,12 @@ class Handlers:
         if page.note:
             text += f": {page.note}"
         return Outcome(
-            result={"incident_id": page.incident_id, "url": page.url, "assignee": page.assignee},
+            result={
+                "incident_id": page.incident_id,
+                "url": page.url,
+                "assignee": page.assignee,
+                "at": self.now().isoformat(),  # when the engineer was told (the disclosure shows it)
+            },
             changes=Changes(page=page, pagerduty_state="triggered", state=State.PAGED),
             events=self._event("paged", text, incident_id=page.incident_id),
             if_planned=Changes(pagerduty_state="dry-run"),
@@ -154,7 +159,7 @@ class Handlers:
             message = compose(escalation, topic=str(p["topic"]), role=str(p["role"]), to=str(p["to"]))
         # A lost SMTP reply can mean a second copy; mail servers give no way to ask, so we accept it.
         self.mailer.send(message)
-        return Outcome(result={"to": message.to, "subject": message.subject})
+        return Outcome(result={"to": message.to, "subject": message.subject, "at": self.now().isoformat()})
 
     def post(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:
         # Owed only for a team with a chat webhook (see `tell`).

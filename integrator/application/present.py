@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from integrator.application.disclosure import disclosure
 from integrator.domain.escalation import Escalation
 from integrator.domain.fingerprint import Fingerprint
 from integrator.domain.halt import halt_status
@@ -82,6 +83,7 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
         ],
         "timeline": [{"at": _time(ev.at), "kind": ev.kind, "text": ev.text} for ev in e.timeline],
         "halt": halt_dict(e),
+        "disclosure": [row.as_dict() for row in disclosure(e)],
     }
 
 

@@ -72,6 +72,7 @@ class Syncer:
     tracker: Tracker
     clock: Clock
     resolve_page_on_fix: bool = True
+    tell_customer_within: timedelta | None = None  # then the reporter is reminded the customer is not told
     lease: timedelta = timedelta(minutes=5)
     holder: str = field(default_factory=lambda: secrets.token_hex(8))
 
@@ -141,7 +142,9 @@ class Syncer:
             incident = incidents.get(e.page.incident_id) if e.page else None
             issue = issues.get(e.ticket.key) if e.ticket else None
             plan = plan_sync(e, incident, issue, now=now, resolve_page_on_fix=self.resolve_page_on_fix)
-            plan += plan_clock(e.changed(plan.changes), now=now)
+            plan += plan_clock(
+                e.changed(plan.changes), now=now, tell_customer_within=self.tell_customer_within
+            )
             if plan and self._apply(e, plan, now=now):
                 changed += 1
         return changed

@@ -13,6 +13,7 @@ from datetime import datetime
 from integrator.application.ports import EscalationStore
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
 from integrator.domain.report import control_character, email_problem
+from integrator.domain.status import CUSTOMER_TOLD
 from integrator.errors import AlreadyRecorded, InvalidInput
 
 UPDATE_PREFIX = "customer-update:"
@@ -93,7 +94,7 @@ def send_customer_update(
         )
     event = Event(
         at=now,
-        kind="customer_update_sent",
+        kind=CUSTOMER_TOLD,  # the clocks read it: no reminder to tell the customer after this
         text=f"Customer update sent to {update.to} by {by}",
         data={**message, "by": by, "number": number, "rca": update.includes_rca},
     )

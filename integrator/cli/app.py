@@ -135,9 +135,12 @@ def escalate(
     from integrator.cli import console
 
     report = parse_file(file, flags, lambda: services(ctx, dry_run=dry_run).accounts)
-    escalation, created = services(ctx, dry_run=dry_run).escalator.escalate(report)
+    warnings = escalator.warnings(report)  # a required contact missing: exit 2, nothing stored
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+    escalation, created = escalator.escalate(report)
     if as_json:
-        out.print_json(data=escalation_dict(escalation))
+        out.print_json(data={**escalation_dict(escalation), "warnings": warnings})
     else:
         if not created:
             out.print(f"Already escalated (idempotency key {report.idempotency_key!r}); showing the first.")
@@ -197,6 +200,8 @@ def status(
         out.print_json(data=escalation_dict(escalation))
         return
     console.show_escalation(out, escalation)
+    out.print("Who knows:")
+    console.show_disclosure(out, escalation)
     out.print("Timeline:")
     console.show_timeline(out, escalation)
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from integrator.application.disclosure import Told, disclosure
 from integrator.domain.escalation import EffectState, Escalation
 from integrator.domain.halt import halt_status
 from integrator.domain.money import exact
@@ -44,6 +45,28 @@ def show_escalation(console: Console, e: Escalation) -> None:
             str(f.attempts),
             f.last_error or "",
             f"{f.next_attempt_at:%H:%M:%S}" if f.next_attempt_at else "",
+        )
+    console.print(table)
+
+
+STATE_STYLES = {Told.TOLD: "green", Told.PLANNED: "cyan", Told.FAILED: "red", Told.NOT_NAMED: "bold red"}
+
+
+def show_disclosure(console: Console, e: Escalation) -> None:
+    """Who knows: one row per role, with the person, whether and when they were told, and how."""
+    table = Table("role", "person", "state", "channel", "detail", box=None, pad_edge=False)
+    for column in table.columns[:3]:
+        column.no_wrap = True
+    table.columns[4].overflow = "fold"
+    for row in disclosure(e):
+        style = STATE_STYLES.get(row.state, "yellow")
+        at = f"at {row.at:%Y-%m-%d %H:%M} UTC" if row.at else ""
+        table.add_row(
+            row.role.value,
+            escape(row.email or row.name or "-"),
+            f"[{style}]{row.state.value}[/]",
+            row.channel,
+            escape("; ".join(filter(None, [at, row.detail]))),
         )
     console.print(table)
 

@@ -59,6 +59,7 @@ class _OwnerEntry(_Strict):
     senior_engineer: Email
     breach_contacts: list[Email] = []
     chat_webhook: Annotated[str, AfterValidator(_check_url)] | None = None
+    executive_escalation: list[Email] | None = None  # None: the defaults' list
 
 
 class _EnvironmentEntry(_Strict):
@@ -74,6 +75,7 @@ class _EnvironmentEntry(_Strict):
 
 class _Defaults(_Strict):
     owner: Handle | None = None
+    executive_escalation: list[Email] = []
 
 
 class _CatalogFile(_Strict):
@@ -108,7 +110,8 @@ class Catalog:
         default = parsed.defaults.owner
         if default is not None and default not in parsed.owners:
             raise ConfigError(f"{source}: invalid catalog:\n  defaults.owner: {default} is not in [owners]")
-        teams = {handle: _team(handle, entry) for handle, entry in parsed.owners.items()}
+        executives = parsed.defaults.executive_escalation
+        teams = {handle: _team(handle, entry, executives) for handle, entry in parsed.owners.items()}
         environments = {name: _environment(name, entry) for name, entry in parsed.environments.items()}
         return cls(teams=teams, default_owner=default, environments=environments)
 
@@ -128,7 +131,8 @@ class Catalog:
         return self.teams.get(handle)
 
 
-def _team(handle: str, entry: _OwnerEntry) -> Team:
+def _team(handle: str, entry: _OwnerEntry, executives: list[str]) -> Team:
+    """The owner's team; its executive escalation is its own list, or else the defaults'."""
     return Team(
         handle=handle,
         service=entry.service,
@@ -138,6 +142,9 @@ def _team(handle: str, entry: _OwnerEntry) -> Team:
         jira_component=entry.jira_component,
         breach_contacts=tuple(entry.breach_contacts),
         chat_webhook=entry.chat_webhook,
+        executive_escalation=tuple(
+            executives if entry.executive_escalation is None else entry.executive_escalation
+        ),
     )
 
 

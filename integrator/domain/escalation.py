@@ -67,6 +67,7 @@ class Topic(StrEnum):
     FIX_75 = "fix-75"
     RCA = "rca"
     BREACH = "breach"
+    TELL_CUSTOMER = "tell_customer"  # the reporter's reminder: the customer has not been sent an update
 
 
 class EffectState(StrEnum):

@@ -17,6 +17,7 @@ class Team:
     jira_component: str | None = None
     breach_contacts: tuple[str, ...] = ()
     chat_webhook: str | None = None
+    executive_escalation: tuple[str, ...] = ()  # told at report time, at breach and at fix
 
 
 @dataclass(frozen=True)

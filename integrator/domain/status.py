@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from integrator.domain.clocks import MILESTONES
 from integrator.domain.escalation import (
@@ -51,13 +51,20 @@ class Watch:
     jira_status: str | None = None
     acknowledged_at: datetime | None = None
     fixed_at: datetime | None = None
-    raised: frozenset[str] = frozenset()  # the clock milestones already on the timeline
+    raised: frozenset[str] = frozenset()  # the clock milestones already on the timeline (and CUSTOMER_TOLD)
+    reporter: str = ""  # the reporting SE's email: who is reminded to tell the customer
 
     @classmethod
     def of(cls, e: Escalation) -> Watch:
-        shared = {name: getattr(e, name) for name in WATCH_FIELDS - {"pagerduty_service", "raised"}}
-        raised = frozenset(event.kind for event in e.timeline if event.kind.startswith(MILESTONE))
-        return cls(**shared, pagerduty_service=e.owner.team.pagerduty_service, raised=raised)
+        own = {"pagerduty_service", "raised", "reporter"}
+        shared = {name: getattr(e, name) for name in WATCH_FIELDS - own}
+        raised = frozenset(event.kind for event in e.timeline if watched_kind(event.kind))
+        return cls(
+            **shared,
+            pagerduty_service=e.owner.team.pagerduty_service,
+            raised=raised,
+            reporter=e.report.reporter.email,
+        )
 
     def changed(self, changes: Changes) -> Watch:
         known = {name: value for name, value in changes.fields().items() if name in WATCH_FIELDS}
@@ -65,6 +72,14 @@ class Watch:
 
 
 MILESTONE = "clock:"  # the timeline kind of a raised milestone: clock:fix-50, clock:rca, clock:breach
+CUSTOMER_TOLD = "customer_update_sent"  # the timeline kind of a customer update: the customer is told
+
+
+def watched_kind(kind: str) -> bool:
+    """Whether a timeline event of `kind` is one the clocks read: a milestone, or the customer told."""
+    return kind.startswith(MILESTONE) or kind == CUSTOMER_TOLD
+
+
 WATCH_FIELDS = frozenset(f.name for f in dataclass_fields(Watch))
 
 
@@ -165,8 +180,14 @@ def _page_over_ticket_open(e: Watch, incident: IncidentStatus, *, now: datetime)
     return SyncPlan(Changes(), owed, (event,), (Topic.PAGE_RESOLVED,))
 
 
-def plan_clock(escalation: Escalation | Watch, *, now: datetime) -> SyncPlan:
-    """Reminders at 50% and 75% of the fix window and at the RCA time; on breach, escalate. Once each."""
+def plan_clock(
+    escalation: Escalation | Watch, *, now: datetime, tell_customer_within: timedelta | None = None
+) -> SyncPlan:
+    """Reminders at 50% and 75% of the fix window and at the RCA time; on breach, escalate. Once each.
+
+    With `tell_customer_within`, the reporter is also reminded, once, when no customer update has
+    been sent that long after the report.
+    """
     e = escalation if isinstance(escalation, Watch) else Watch.of(escalation)
     if not e.state.is_open or e.fixed_at is not None:
         return SyncPlan()  # the clocks stop when the fix is confirmed
@@ -174,6 +195,8 @@ def plan_clock(escalation: Escalation | Watch, *, now: datetime) -> SyncPlan:
     window = e.fix_due - e.created_at
     moments = [(name, e.created_at + window * share) for name, share in MILESTONES.items()]
     moments += [(Topic.RCA, e.rca_due), (Topic.BREACH, e.fix_due)]
+    if tell_customer_within is not None and CUSTOMER_TOLD not in raised:
+        moments.append((Topic.TELL_CUSTOMER, e.created_at + tell_customer_within))
     plan = SyncPlan()
     for name, moment in moments:
         if moment > now or f"{MILESTONE}{name}" in raised:
@@ -190,6 +213,13 @@ def _milestone(e: Watch, name: str, moment: datetime) -> SyncPlan:
             Owed(EffectKind.COMMENT, "breach", {"text": text}),
             Owed(EffectKind.URGENCY, "breach"),
         )
+    elif name == "tell_customer":
+        minutes = round((moment - e.created_at).total_seconds() / 60)
+        text = (
+            f"Reminded {e.reporter or 'the reporting SE'} that the customer has not been told"
+            f" ({minutes} minutes after the report, no customer update sent)"
+        )
+        owed = ()
     elif name == "rca":
         text = f"The root-cause analysis promised to the customer is due now ({e.rca_due:%Y-%m-%d %H:%M} UTC)"
         owed = ()

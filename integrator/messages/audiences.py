@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from integrator.domain.escalation import Escalation, Topic
 
-ROLES = ("engineer", "reporter", "executive_sponsor", "account_executive", "breach_contact")
+ROLES = (
+    "engineer",
+    "reporter",
+    "executive_sponsor",
+    "account_executive",
+    "breach_contact",
+    "executive_escalation",
+)
+EXECUTIVE_TOPICS = ("escalated", "breach", "fixed")  # when the executive escalation is told
 TOPICS = tuple(Topic)
 STATE_CHANGES = ("acknowledged", "in_progress", "fixed", "page_resolved")
 
@@ -23,8 +31,12 @@ def recipients(escalation: Escalation, topic: str) -> list[tuple[str, str]]:
         people = [reporter]
     elif topic == "breach":
         people = [engineer, reporter, *(("breach_contact", c) for c in escalation.owner.team.breach_contacts)]
+    elif topic == "tell_customer":
+        people = [reporter]
     else:
         people = [engineer, reporter]
+    if topic in EXECUTIVE_TOPICS:
+        people += [("executive_escalation", a) for a in escalation.owner.team.executive_escalation]
     found: dict[str, tuple[str, str]] = {}
     for role, address in people:
         if address and "@" in address:

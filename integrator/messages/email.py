@@ -61,15 +61,30 @@ def _for_executive(e: Escalation, topic: str, zone: str, role: str) -> list[str]
     if failure.test_halted:
         failed += " The customer halted the test."
     why = f"You are a breach contact of {e.owner.team.handle}." if role == "breach_contact" else ""
+    if role == "executive_escalation":
+        why = (
+            f"You are the executive escalation for {e.owner.team.handle}: you are told at the report,"
+            " if the fix clock is breached, and when the fix is confirmed."
+        )
     return [
         news(e, topic, zone),
         _deal_line(e),
+        _at_risk(e) if role == "executive_escalation" else "",
         failed,
         f"Who is engaged: {engaged(e, zone)} Reported by {person(e.report.reporter)}.",
         "Promises to the customer\n" + "\n".join(f"  - {line}" for line in promises(e, zone)),
         f"Status: {e.state.value}. Everything else: {e.url}",
         why,
     ]
+
+
+def _at_risk(e: Escalation) -> str:
+    """For the executive escalation: the money at risk and who owns the fix, before anything else."""
+    team = e.owner.team
+    return (
+        f"ARR at risk: {full_arr(e.report.deal)}.\n"
+        f"Who owns it: {team.handle} ({team.service}); owning engineer {e.owner.engineer}."
+    )
 
 
 def _deal_line(e: Escalation) -> str:
@@ -90,7 +105,7 @@ def _for_reporter(e: Escalation, topic: str, zone: str) -> list[str]:
 
 def _nudge(e: Escalation, topic: str) -> str:
     buyer = e.report.deal.economic_buyer
-    if topic not in ("escalated", "acknowledged", "fixed", "rca", "breach"):
+    if topic not in ("escalated", "acknowledged", "fixed", "rca", "breach", "tell_customer"):
         return ""
     if buyer is None or not buyer.email:
         return "Next: the report names no economic buyer's email, so no customer update is drafted."
@@ -100,6 +115,7 @@ def _nudge(e: Escalation, topic: str) -> str:
         "fixed": "that the fix is deployed",
         "rca": "the root-cause analysis, which is due now (mark the update as carrying the RCA)",
         "breach": "where the fix stands now that it is overdue",
+        "tell_customer": "what failed, who owns it and when they get the RCA and the fix",
     }[topic]
     return f"Next: tell {person(buyer)} {what}. A draft is ready to review and send on the escalation page."
 

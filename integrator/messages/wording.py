@@ -20,6 +20,7 @@ HEADLINES = {
     "fix-75": "75% of the fix window gone",
     "rca": "RCA due now",
     "breach": "OVERDUE",
+    "tell_customer": "The customer has not been told",
 }
 
 
@@ -49,6 +50,11 @@ def news(e: Escalation, topic: str, zone: str) -> str:
         return (
             f"{share:.0%} of the {_hours(e)}-hour fix window has passed ({gone} hours)."
             f" The fix is due {_when(e.fix_due, zone)}."
+        )
+    if topic == "tell_customer":
+        return (
+            f"{e.report.deal.account} has not been sent an update since the failure was escalated"
+            f" at {_when(e.created_at, zone)}. Stop and tell the customer: they should hear it from us first."
         )
     if topic == "rca":
         return f"The root-cause analysis promised to the customer is due now: {_when(e.rca_due, zone)}."

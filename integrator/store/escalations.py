@@ -21,7 +21,7 @@ from integrator.domain.escalation import (
     Owed,
     State,
 )
-from integrator.domain.status import MILESTONE, Watch
+from integrator.domain.status import CUSTOMER_TOLD, MILESTONE, Watch
 from integrator.errors import AlreadyRecorded, NotFound
 from integrator.store import accounts, rows
 from integrator.store.leases import LeaseTables
@@ -222,12 +222,14 @@ class Store(LeaseTables):
         (no report, effect or event is read), and one for the clock milestones already raised."""
         is_open = escalations.c.state.in_([s.value for s in OPEN_STATES])
         service = escalations.c.owner["team"]["pagerduty_service"].as_string()
-        query = select(*(escalations.c[name] for name in rows.WATCH_COLUMNS), service.label("service"))
+        reporter = escalations.c.report["reporter"]["email"].as_string()
+        columns = (escalations.c[name] for name in rows.WATCH_COLUMNS)
+        query = select(*columns, service.label("service"), reporter.label("reporter"))
         query = query.where(is_open).order_by(escalations.c.created_at, escalations.c.id)
         milestones = (
             select(events.c.escalation_id, events.c.kind)
             .join(escalations, escalations.c.id == events.c.escalation_id)
-            .where(is_open, events.c.kind.like(f"{MILESTONE}%"))
+            .where(is_open, or_(events.c.kind.like(f"{MILESTONE}%"), events.c.kind == CUSTOMER_TOLD))
         )
         with self._reading() as conn:
             raised: dict[str, set[str]] = {}

@@ -182,6 +182,7 @@ def watch(r: Any, raised: frozenset[str]) -> Watch:
         acknowledged_at=r.acknowledged_at,
         fixed_at=r.fixed_at,
         raised=raised,
+        reporter=r.reporter or "",
     )
 
 
@@ -198,6 +199,7 @@ def _ticket(r: Row[Any]) -> Ticket | None:
 def _owner(data: dict[str, Any]) -> Owner:
     team = dict(data["team"])
     team["breach_contacts"] = tuple(team.get("breach_contacts", ()))
+    team["executive_escalation"] = tuple(team.get("executive_escalation", ()))
     return Owner(**{**data, "team": Team(**team)})
 
 

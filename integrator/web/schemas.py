@@ -68,6 +68,24 @@ class EventOut(BaseModel):
     text: str
 
 
+class DisclosureOut(BaseModel):
+    role: Literal[
+        "economic_buyer",
+        "executive_sponsor",
+        "account_executive",
+        "executive_escalation",
+        "engineer",
+        "reporter",
+        "breach_contact",
+    ]
+    name: str
+    email: str | None
+    channel: str
+    state: Literal["told", "planned", "pending", "failed", "not_named"]
+    at: str | None
+    detail: str
+
+
 class EscalationOut(BaseModel):
     id: str
     url: str
@@ -89,6 +107,15 @@ class EscalationOut(BaseModel):
     effects: list[EffectOut]
     timeline: list[EventOut]
     halt: HaltOut | None = Field(default=None, description="null when no halt was asked (`failure.halt`)")
+    disclosure: list[DisclosureOut] = Field(
+        description="who has been told, per role: the first thing to read"
+    )
+
+
+class CreatedOut(EscalationOut):
+    warnings: list[str] = Field(
+        description="what the reporter is warned of, e.g. a customer contact not named"
+    )
 
 
 class EscalationList(BaseModel):

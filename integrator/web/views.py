@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from integrator.application.disclosure import REMINDED, Told, customer_told, disclosure
 from integrator.application.updates import next_update_number
 from integrator.domain.escalation import Effect, EffectState, Escalation, status_page_url
 from integrator.domain.halt import halt_status
@@ -32,11 +33,21 @@ def escalation_page(
     pending = any(f.state == EffectState.PENDING for f in escalation.effects)
     return {
         "e": escalation,
+        "disclosure": disclosure(escalation),
+        "reminder": reminder(escalation),
         "effects": [effect_view(effect) for effect in escalation.effects],
         "refresh": REFRESH_SECONDS if pending and values is None else None,
         "halt": halt_status(escalation),
         **customer_sections(escalation, public_url=public_url, values=values, errors=errors),
     }
+
+
+def reminder(escalation: Escalation) -> str | None:
+    """The reminder to tell the customer, shown on the page while the Economic Buyer is not told."""
+    reminded = next((event for event in escalation.timeline if event.kind == REMINDED), None)
+    if reminded is None or customer_told(escalation).state in (Told.TOLD, Told.PLANNED):
+        return None
+    return f"{reminded.text}. Send the customer update below."
 
 
 def effect_view(effect: Effect) -> dict[str, Any]:

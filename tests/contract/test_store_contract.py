@@ -287,6 +287,19 @@ def test_the_sync_watches_what_it_needs_of_each_open_escalation(services: Servic
     assert watch.page == page
     assert watch.pagerduty_service == "PING001"
     assert watch.raised == frozenset({"clock:fix-50"})
+    assert watch.reporter == "priya@acme.example"  # who is reminded to tell the customer
+
+
+def test_the_sync_sees_when_the_customer_was_told(services: Services, clock: FakeClock) -> None:
+    escalation_id = submit(services)
+    told = Event(at=clock.now(), kind="customer_update_sent", text="Customer update sent", data={})
+    other = Event(at=clock.now(), kind="status_page_shared", text="Shared", data={})
+    services.store.apply(escalation_id, now=clock.now(), timeline=[told, other])
+
+    (watch,) = services.store.watching()
+
+    assert watch == Watch.of(services.store.get(escalation_id))
+    assert watch.raised == frozenset({"customer_update_sent"})
 
 
 def test_a_held_lease_is_renewed_and_a_lease_taken_since_by_another_is_not(

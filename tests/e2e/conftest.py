@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -62,17 +63,18 @@ class Site:
 
 
 @pytest.fixture
-def site_catalog() -> str:
-    """The catalog the site serves with (a test module may override this fixture)."""
-    return CATALOG
+def site_config() -> dict[str, Any]:
+    """Settings a test module adds to the site's (it overrides this fixture); a catalog text as `catalog`."""
+    return {}
 
 
 @pytest.fixture
 def site(
-    tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty, site_catalog: str
+    tmp_path: Path, fake_jira: FakeJira, fake_pagerduty: FakePagerDuty, site_config: dict[str, Any]
 ) -> Iterator[Site]:
     assert fake_pagerduty.ca_file is not None
-    settings = write_config(tmp_path, catalog=site_catalog).model_copy(
+    extra = dict(site_config)
+    settings = write_config(tmp_path, catalog=extra.pop("catalog", CATALOG)).model_copy(
         update={
             "public_url": "http://127.0.0.1",
             "secret_key": SecretStr("e2e-secret-key-0123456789abcdef"),
@@ -86,6 +88,7 @@ def site(
                 api_url=fake_pagerduty.url,
                 timeout_seconds=5,
             ),
+            **extra,
         }
     )
     pager = PagerDutyPager(settings.pagerduty, verify=str(fake_pagerduty.ca_file))

@@ -34,6 +34,8 @@ def fill_report(page: Page, *, arr: str = "480k") -> None:
     field(page, "deal.account").fill("Globex Corporation")
     field(page, "deal.arr").fill(arr)
     field(page, "reporter.email").fill("priya@acme.example")
+    field(page, "deal.economic_buyer.email").fill("hank@globex.example")
+    field(page, "deal.executive_sponsor.email").fill("dana@acme.example")
 
 
 def test_a_pasted_trace_shows_the_owner_first_then_pages_and_files_for_real(

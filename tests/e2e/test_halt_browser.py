@@ -3,6 +3,8 @@ escalation page shows the halt confirmed by the environment's hook, then the res
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,8 +29,8 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[HaltReceiver]:
 
 
 @pytest.fixture
-def site_catalog(receiver: HaltReceiver) -> str:
-    return CATALOG + receiver.catalog_entry()
+def site_config(receiver: HaltReceiver) -> dict[str, Any]:
+    return {"catalog": CATALOG + receiver.catalog_entry()}
 
 
 def test_a_halt_asked_on_the_form_is_confirmed_on_the_escalation_page_then_resumed_after_the_fix(

@@ -14,6 +14,7 @@ from integrator import bootstrap
 from integrator.application.escalate import parse_report
 from integrator.application.retrying import RetryPolicy
 from integrator.domain.escalation import EffectKind, EffectState, Escalation, IssueStatus
+from integrator.settings import ProtocolSettings
 from tests.integration.test_email import Inbox, plain_server, smtp_settings  # noqa: F401 - the fixture
 from tests.support import FakeClock, MemoryPager, MemoryTracker, report_data, write_config
 
@@ -45,6 +46,8 @@ def run(plain_server: tuple[Inbox, int], tmp_path: Path) -> Iterator[Run]:  # no
     inbox, port = plain_server
     settings = write_config(tmp_path)
     settings.smtp = smtp_settings(port)
+    # These tests follow the fix clock; the reminder to tell the customer has its own (test_disclosure).
+    settings.protocol = ProtocolSettings(tell_customer_within_minutes=10 * 24 * 60)
     clock, pager, tracker = FakeClock(), MemoryPager(), MemoryTracker()
     services = bootstrap.build(settings, clock=clock, retry=RetryPolicy.none(), pager=pager, tracker=tracker)
     # Reported 10:00 in New York: the RCA is promised for 17:00 there, 7 hours later.

@@ -25,6 +25,7 @@ from integrator.web.routes.halt import resume
 from integrator.web.schemas import (
     AccountList,
     AccountOut,
+    CreatedOut,
     ErrorOut,
     EscalationList,
     EscalationOut,
@@ -89,8 +90,8 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
         summary="Report a failure: store it, page the owner, file the P1",
         response_model=None,
         responses={
-            201: {"model": EscalationOut, "description": "Stored; the page was attempted"},
-            200: {"model": EscalationOut, "description": "A repeat of an idempotency_key: the first"},
+            201: {"model": CreatedOut, "description": "Stored; the page was attempted"},
+            200: {"model": CreatedOut, "description": "A repeat of an idempotency_key: the first"},
             **_errors(401, 403, 409, 413, 415, 422),
         },
         openapi_extra=_json_body("FailureReport"),
@@ -100,9 +101,10 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
         only_params(request)
         # Parsing and validating up to the body limit is CPU work: off the event loop, as the preview.
         report = await asyncio.to_thread(parse_report, await read_json(request))
+        warnings = submitter.escalator.warnings(report)  # a required contact missing: 422, nothing stored
         escalation, created = await submitter.submit_async(report, channel="api")
         return JSONResponse(
-            escalation_dict(escalation),
+            {**escalation_dict(escalation), "warnings": warnings},
             status_code=201 if created else 200,
             headers={"Location": f"/api/v1/escalations/{escalation.id}"},
         )

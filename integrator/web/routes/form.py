@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from integrator.application.disclosure import customer_told
 from integrator.application.escalate import Escalator
 from integrator.application.ports import Clock
 from integrator.application.preview import Preview, preview_owner
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from integrator.application.services import EscalationStore
 
 OPEN = OPEN_STATES
+CONFIRMED = "contacts_confirmed"  # the Sales Engineer read the contact warnings and submits anyway
 
 
 class _FormPage:
@@ -42,9 +44,11 @@ class _FormPage:
         *,
         errors: Mapping[str, str] | None = None,
         preview: Preview | None = None,
+        warnings: list[str] | None = None,
         status: int = 200,
     ) -> Response:
         context: dict[str, Any] = {"values": values, "errors": errors or {}, "preview": preview}
+        context["warnings"] = warnings or []
         context.update(zones=self.zones, required=reportform.REQUIRED, label_of=reportform.label)
         return self.pages.render(request, "form.html", context, status=status, user=principal.name)
 
@@ -95,6 +99,9 @@ def _submit(
             return form_page(request, principal, values, preview=preview)
         try:
             report = await asyncio.to_thread(reportform.report_from, values)
+            warnings = escalator.warnings(report)
+            if warnings and form.get(CONFIRMED) != "yes":  # stop and tell: warned before anything is sent
+                return form_page(request, principal, values, warnings=warnings)
             escalation, _ = await submitter.submit_async(report, channel="form")
         except InvalidInput as exc:  # the form's job: show each message at its field, keep the input
             return form_page(request, principal, values, errors=exc.fields, status=422)
@@ -109,7 +116,7 @@ def _open_escalations(routes: APIRouter, auth: Authenticator, pages: Pages, stor
         at_stake: dict[str, Any] = {}
         for e in found:
             at_stake[e.report.deal.currency] = at_stake.get(e.report.deal.currency, 0) + e.report.deal.arr
-        context = {"escalations": found, "at_stake": sorted(at_stake.items())}
+        context = {"escalations": found, "at_stake": sorted(at_stake.items()), "customer_told": customer_told}
         return pages.render(request, "list.html", context, user=principal.name)
 
 
