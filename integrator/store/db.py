@@ -37,7 +37,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is there already).
 
     Processes starting together on a new database may race; on PostgreSQL an advisory lock
-    orders them, on SQLite the loser's failed attempt is retried once and then finds the schema.
+    orders them, on SQLite an exclusive transaction does (a failed attempt is retried once).
     """
     from alembic import command  # only migrating needs Alembic (about 0.1 s to import)
     from alembic.config import Config
@@ -49,6 +49,11 @@ def migrate(engine: Engine) -> None:
             with engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                elif connection.dialect.name == "sqlite":
+                    # pysqlite runs DDL outside any transaction: without this, a second process sees
+                    # half-made tables and no revision. One migrator at a time; the rest wait, then
+                    # find the schema at head.
+                    connection.exec_driver_sql("BEGIN EXCLUSIVE")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
             return

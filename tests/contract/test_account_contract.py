@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -96,3 +97,23 @@ def test_a_name_too_long_to_remember_is_still_escalated(services: Services) -> N
 
     assert services.store.get(escalation_id).report.deal.account == "G" * 300
     assert services.accounts.find("G", limit=10) == []
+
+
+def test_two_reports_of_one_new_account_at_once_are_both_stored(services: Services) -> None:
+    results: list[str] = []
+    start = threading.Barrier(2)
+
+    def report_it(arr: str) -> None:
+        start.wait()
+        results.append(submit(services, report("Umbrella", arr=arr)))
+
+    workers = [threading.Thread(target=report_it, args=(arr,)) for arr in ("100k", "200k")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert len(results) == 2
+    account = services.accounts.get("umbrella")
+    assert account.escalation_id in results
+    assert account.arr in {Decimal("100000"), Decimal("200000")}

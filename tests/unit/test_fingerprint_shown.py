@@ -11,7 +11,7 @@ from integrator.application.escalate import parse_report
 from integrator.application.present import escalation_dict
 from integrator.bootstrap import Services
 from integrator.cli.app import app
-from tests.support import TRACE, memory_services, report_data
+from tests.support import TRACE, FakeClock, memory_services, report_data
 
 POOL = "services/ingest/connectors/db/pool.py:fetch"
 BATCH = "services/ingest/api/batch.py:load_batch"
@@ -22,14 +22,13 @@ def report(services: Services, **failure: object) -> str:
     return escalation.id
 
 
-def test_a_reported_trace_gives_the_escalation_a_fingerprint_owned_by_the_resolved_team(
-    tmp_path: Path,
-) -> None:
-    services = memory_services(tmp_path)
+def test_a_reported_trace_gives_the_escalation_a_fingerprint_owned_by_its_team(tmp_path: Path) -> None:
+    clock = FakeClock()
+    services = memory_services(tmp_path, clock=clock)
     first = services.store.get(report(services, locations=[], stack_trace=TRACE))
-    again = services.store.get(
-        report(services, locations=[], stack_trace=TRACE.replace("line 88", "line 90"))
-    )
+    clock.advance(minutes=10)
+    moved = TRACE.replace("line 88", "line 90")  # the same failure after a deploy, on another deal
+    again = services.store.get(report(services, locations=[], stack_trace=moved))
 
     assert first.owner.team.handle == "@acme/ingest"
     assert first.fingerprint is not None

@@ -13,9 +13,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("escalations") as batch:
-        batch.add_column(sa.Column("fingerprint", sa.String(16)))
-        batch.add_column(sa.Column("fingerprint_parts", sa.JSON()))
+    # Plain ADD COLUMN (nullable, no constraint) works on SQLite too, without copying the table.
+    op.add_column("escalations", sa.Column("fingerprint", sa.String(16)))
+    op.add_column("escalations", sa.Column("fingerprint_parts", sa.JSON()))
     op.create_index("ix_escalations_fingerprint", "escalations", ["fingerprint"])
 
 
