@@ -135,6 +135,7 @@ def escalate(
     from integrator.cli import console
 
     report = parse_file(file, flags, lambda: services(ctx, dry_run=dry_run).accounts)
+    escalator = services(ctx, dry_run=dry_run).escalator
     warnings = escalator.warnings(report)  # a required contact missing: exit 2, nothing stored
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)

@@ -3,11 +3,10 @@ escalation page shows the halt confirmed by the environment's hook, then the res
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
