@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x1A7E6A70  # the advisory-lock key integrator's migrations hold on PostgreSQL
+MIGRATE_ATTEMPTS = 6  # on SQLite: the first, and retries while a racing process finishes migrating
 
 
 def connect(url: str) -> Engine:
@@ -37,14 +38,15 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is there already).
 
     Processes starting together on a new database may race; on PostgreSQL an advisory lock
-    orders them, on SQLite an exclusive transaction does (a failed attempt is retried once).
+    orders them, on SQLite an exclusive transaction does, and a loser's failed attempt is retried
+    (a few times, half a second apart, while the winner finishes) and then finds the schema.
     """
     from alembic import command  # only migrating needs Alembic (about 0.1 s to import)
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    for attempt in (1, 2):
+    for attempt in range(1, MIGRATE_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
@@ -58,7 +60,7 @@ def migrate(engine: Engine) -> None:
                 command.upgrade(config, "head")
             return
         except DBAPIError:
-            if attempt == 2:
+            if attempt == MIGRATE_ATTEMPTS:
                 raise
             time.sleep(0.5)
 

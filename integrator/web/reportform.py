@@ -51,11 +51,6 @@ LABELS = {
     "deal.arr": "ARR",
     "deal.currency": "Currency",
     "deal.poc_ends_on": "POC ends on",
-    **{
-        f"deal.{who}.{part}": f"{text} {part}"
-        for who, text in PERSON_LABELS.items()
-        for part in ("name", "email")
-    },
     "failure.title": "Title",
     "failure.description": "Description",
     "failure.criterion": "Mutual Success Plan criterion",
