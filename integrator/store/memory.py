@@ -25,10 +25,12 @@ from integrator.domain.escalation import (
     State,
     status_page_url,
 )
+from integrator.domain.insights import InsightFacts, InsightsQuery
 from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
 from integrator.errors import NotFound
+from integrator.store.memory_insights import count_insights
 
 
 @dataclass
@@ -47,6 +49,7 @@ class MemoryStore:
     _deliveries: dict[str, datetime] = field(default_factory=dict)  # id -> received at
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _next_effect: int = 1
+    _recorded_at: dict[int, datetime] = field(default_factory=dict)  # effect id -> last recorded (updated_at)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -101,6 +104,7 @@ class MemoryStore:
             for a in attempts:
                 effect = self._effect(a.effect_id)
                 self._leased.pop(a.effect_id, None)
+                self._recorded_at[a.effect_id] = now
                 done = {"result": dict(a.result)} if a.result is not None else {}
                 fields = {
                     "state": a.state,
@@ -208,6 +212,11 @@ class MemoryStore:
             if f.state == EffectState.PENDING and (f.next_attempt_at or e.created_at) <= now
         ]
         return StoreCounts(dict(states), dict(effects), min(due, default=None))
+
+    def insights(self, query: InsightsQuery) -> InsightFacts:
+        with self._lock:
+            found = list(self._escalations.values())
+        return count_insights(found, self._recorded_at.get, query)
 
     # -- inside ----------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -80,7 +81,14 @@ escalations = Table(
     Column("acknowledged_by", String(200)),
     Column("fixed_at", UtcDateTime),
     Column("status_token", String(64), unique=True),
+    # Copies of report and owner fields, for Insights to filter and sum in the database (migration 0009).
+    Column("team", String(200)),
+    Column("account", String(200)),
+    Column("arr_cents", BigInteger),
+    Column("currency", String(3)),
     Index("ix_escalations_state", "state"),
+    Index("ix_escalations_created_at", "created_at"),
+    Index("ix_escalations_team_created_at", "team", "created_at"),
 )
 
 effects = Table(

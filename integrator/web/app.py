@@ -27,7 +27,16 @@ from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
-from integrator.web.routes import api, customer_update, form, health, sessions, status_page, webhooks
+from integrator.web.routes import (
+    api,
+    customer_update,
+    form,
+    health,
+    insights,
+    sessions,
+    status_page,
+    webhooks,
+)
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
 
@@ -156,6 +165,13 @@ def _include_routes(app: FastAPI, services: Services, parts: _Parts) -> None:
     api_routes = api.router(store=s.store, escalator=s.escalator, auth=parts.auth, submitter=parts.submitter)
     app.include_router(api_routes, prefix="/api/v1")
     app.include_router(
+        insights.api_router(
+            stats=s.stats, clock=s.clock, auth=parts.auth, fix_hours=s.settings.sla.fix_hours,
+            public_url=s.settings.public_url,
+        ),
+        prefix="/api/v1",
+    )  # fmt: skip
+    app.include_router(
         health.router(
             stats=s.stats, registry=s.registry, catalog=s.catalog, metrics=parts.metrics, doctor=s.doctor
         )
@@ -187,6 +203,12 @@ def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
         customer_update.router(
             store=s.store, dispatcher=s.dispatcher, clock=s.clock, auth=who, pages=pages, submitter=submitter,
             metrics=parts.metrics, public_url=public_url,
+        )
+    )  # fmt: skip
+    app.include_router(
+        insights.page_router(
+            stats=s.stats, clock=s.clock, auth=who, pages=pages, fix_hours=s.settings.sla.fix_hours,
+            public_url=public_url,
         )
     )  # fmt: skip
     app.include_router(openapi.docs_router(pages))

@@ -39,6 +39,27 @@ def link(url: str | None) -> str:
     return url if url and url.startswith(("https://", "http://")) else "#"
 
 
+def duration(seconds: int | None) -> str:
+    """`45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`; "no data" for None."""
+    if seconds is None:
+        return "no data"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def percent(value: float | None) -> str:
+    """`75 %`, `66.7 %`; "no data" for None (never NaN)."""
+    return "no data" if value is None else f"{value * 100:.1f}".removesuffix(".0") + " %"
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("integrator.web", "templates"),
@@ -48,6 +69,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(money=money, time_left=time_left, local_time=local_time, link=link)
+    env.filters.update(duration=duration, percent=percent)
     return env
 
 
