@@ -39,6 +39,27 @@ MEASURE_NAMES = {
 }
 
 
+def duration(seconds: int | None) -> str:
+    """`45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`; "no data" for None."""
+    if seconds is None:
+        return "no data"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def percent(value: float | None) -> str:
+    """`75 %`, `66.7 %`; "no data" for None (never NaN)."""
+    return "no data" if value is None else f"{value * 100:.1f}".removesuffix(".0") + " %"
+
+
 def share(part: int, whole: int) -> float | None:
     """part / whole rounded to 4 places, or None when there is nothing to divide."""
     return round(part / whole, 4) if whole else None

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from integrator.cli import db, registry, tokens, version
 from integrator.cli.doctor import doctor
+from integrator.cli.insights import insights
 from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
 from integrator.cli.wiring import Wiring, services, wiring
 from integrator.domain.escalation import EffectState, Escalation, State
@@ -224,6 +225,7 @@ app.command()(serve)  # registered here, after owners, as before the split
 app.add_typer(tokens.app, name="token")
 app.add_typer(db.app, name="db")
 app.command()(doctor)
+app.command()(insights)
 app.callback()(version.options)
 
 

@@ -11,6 +11,7 @@ import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
+from integrator.application.insights import duration, percent
 from integrator.application.ports import Clock
 from integrator.domain.money import exact
 from integrator.web.security import Csrf
@@ -37,27 +38,6 @@ def local_time(value: datetime, time_zone: str = "UTC") -> str:
 def link(url: str | None) -> str:
     """`url` when it is http(s), else "#": links come from outside systems and must not run script."""
     return url if url and url.startswith(("https://", "http://")) else "#"
-
-
-def duration(seconds: int | None) -> str:
-    """`45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`; "no data" for None."""
-    if seconds is None:
-        return "no data"
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def percent(value: float | None) -> str:
-    """`75 %`, `66.7 %`; "no data" for None (never NaN)."""
-    return "no data" if value is None else f"{value * 100:.1f}".removesuffix(".0") + " %"
 
 
 def environment() -> jinja2.Environment:
