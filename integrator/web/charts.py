@@ -29,29 +29,40 @@ STYLE = Style(
     foreground_strong="#1f2933",
     foreground_subtle="#616e7c",
     colors=("#2563eb", "#d97706", "#059669", "#7c3aed", "#dc2626", "#0891b2"),
-    title_font_size=18,
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=14,
-    value_font_size=12,
+    title_font_size=17,
+    label_font_size=14,
+    major_label_font_size=14,
+    legend_font_size=15,
+    value_font_size=13,
 )
 WITHIN, AFTER = "#059669", "#dc2626"
+# Drawn small, with large type, so that scaled to a phone's width the words stay readable.
+WIDTH, HEIGHT = 480, 360
 SVG = "http://www.w3.org/2000/svg"
 
 
 def _options() -> dict[str, object]:
-    """Sized by its viewBox (it fills a phone's width), legend below, and no script at all."""
+    """WIDTH × HEIGHT, scaled by the page to its column; legend below; no script at all."""
     return {
         "js": [],
         "style": STYLE,
-        "width": 720,
-        "height": 400,
-        "explicit_size": False,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "explicit_size": True,  # a natural size for <img>; the page scales it by CSS (viewBox kept)
         "legend_at_bottom": True,
         "truncate_legend": -1,
         "print_values": False,
         "no_data_text": "No escalations",
+        "value_formatter": _short,
     }
+
+
+def _short(value: float) -> str:
+    """480k, 1.2M, 3: axis labels that fit a narrow chart."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}".removesuffix(".0") + suffix
+    return f"{value:g}"
 
 
 def weekly(report: Insights) -> bytes:
@@ -59,6 +70,7 @@ def weekly(report: Insights) -> bytes:
     weeks = report.weeks()
     chart = pygal.Bar(**_options(), title="Escalations and ARR at risk per week", x_label_rotation=30)
     chart.x_labels = [w.starts.strftime("%d %b") for w in weeks]
+    chart.y_labels = _whole(max((w.escalations for w in weeks), default=0))
     chart.add("Escalations", [w.escalations for w in weeks])
     for currency in report.currencies():
         chart.add(f"ARR at risk ({currency})", [float(w.arr.get(currency, 0)) for w in weeks], secondary=True)
@@ -74,6 +86,7 @@ def time_to_fix(report: Insights) -> bytes:
         f"{b.start_hours}–{b.end_hours} h" if b.end_hours else f"{b.start_hours} h +" for b in bins
     ]
     chart.y_title = "Fixes"
+    chart.y_labels = _whole(max((b.fixes for b in bins), default=0))
     style = Style(**{**STYLE.to_dict(), "colors": (WITHIN, AFTER)})
     chart.config.style = style
     chart.add(f"Within {hours} h", [b.fixes if b.within_clock else None for b in bins])
@@ -93,6 +106,12 @@ def response(report: Insights) -> bytes:
             values.append(round(spread.p50 / 60, 1) if spread else None)
         chart.add(label, values)
     return _svg(chart)
+
+
+def _whole(top: int) -> list[int]:
+    """Whole-number labels from 0 to at least `top` (counts have no fractions), at most about 10."""
+    step = max(1, -(-top // 10))
+    return list(range(0, max(top, 1) + step, step))
 
 
 CHARTS: dict[str, Callable[[Insights], bytes]] = {
