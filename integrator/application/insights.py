@@ -27,6 +27,7 @@ from integrator.domain.insights import (
 from integrator.errors import InvalidInput
 
 DEFAULT_DAYS = 90
+MAX_PERIOD = timedelta(days=3660)  # ten years: a period's weeks stay a short list
 # The protocol's window: INTEGRATOR_PROTOCOL__TELL_CUSTOMER_WITHIN_MINUTES replaces it once it lands.
 TELL_WITHIN_MINUTES = 60
 ALL_TEAMS = ""
@@ -170,9 +171,14 @@ def read_insights(
 ) -> Insights:
     """The report for [since, until) (default: the 90 days up to now); `InvalidInput` for a bad period."""
     until = until or now
-    since = since or until - timedelta(days=DEFAULT_DAYS)
+    if since is None:
+        if until - datetime.min.replace(tzinfo=UTC) < timedelta(days=DEFAULT_DAYS):
+            raise InvalidInput({"until": "is too early"})
+        since = until - timedelta(days=DEFAULT_DAYS)
     if since >= until:
         raise InvalidInput({"since": "must be before until"})
+    if until - since > MAX_PERIOD:
+        raise InvalidInput({"since": f"the period may be at most {MAX_PERIOD.days} days"})
     query = InsightsQuery(
         since=since,
         until=until,

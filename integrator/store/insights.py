@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Connection,
     Engine,
     Integer,
@@ -87,7 +88,8 @@ class _Reader:
     def __init__(self, conn: Connection, query: InsightsQuery) -> None:
         self.conn, self.q, self.sql = conn, query, _Sql(conn.dialect.name)
         self.scope = _scope(query)
-        self.times = _times(self.scope)
+        self.times = _times(query, materialized=True)  # read whole: computed once per statement
+        self.lazy_times = _times(query, materialized=False)  # read in part: only the rows read
 
     def facts(self) -> InsightFacts:
         count, still_open = self.conn.execute(self._counts()).one()
@@ -99,7 +101,7 @@ class _Reader:
             deals=count,  # one deal per escalation; count a deals table here once escalations have several
             still_open=int(still_open or 0),
             arr_cents={c: int(a) for c, a in self.conn.execute(self._arr())},
-            spreads=[*self._spreads(by_team=True), *self._spreads(by_team=False)],
+            spreads=self._spreads(),
             weeks=self._weeks(),
             fix_bins={int(b): n for b, n in self.conn.execute(self._fix_bins())},
             rca=Tally(int(promises.rca_kept or 0), int(promises.rca_broken or 0)),
@@ -134,14 +136,14 @@ class _Reader:
         return [WeekCount(n, total, arr) for n, (total, arr) in sorted(weeks.items())]
 
     def _fix_bins(self) -> Select[Any]:
-        t = self.times
+        t = self.scope
         taken = self.sql.seconds(t.c.fixed_at, t.c.created_at)
         raw = self.sql.bucket(taken, FIX_BIN.total_seconds())
         fix_bin = case((raw >= FIX_BINS - 1, FIX_BINS - 1), else_=raw).label("bin")
         return select(fix_bin, func.count()).where(t.c.fixed_at.is_not(None)).group_by(fix_bin)
 
-    def _spreads(self, *, by_team: bool) -> list[Spread]:
-        """p50 and p90 of each measure, per team or over all teams: nearest rank, in one statement."""
+    def _spreads(self) -> list[Spread]:
+        """p50 and p90 of each measure per team and over all teams (""): nearest rank, one statement."""
         t, sec = self.times, self.sql.seconds
         pairs = {
             Measure.PAGE: (t.c.page_at, t.c.created_at),
@@ -150,13 +152,13 @@ class _Reader:
             Measure.RCA: (t.c.rca_at, t.c.created_at),
             Measure.FIX: (t.c.fixed_at, t.c.created_at),
         }
-        team = t.c.team if by_team else literal("")
         durations = union_all(
             *(
                 select(literal(m.value).label("measure"), team.label("team"), sec(end, start).label("s"))
                 .select_from(t)
                 .where(end.is_not(None), start.is_not(None))
                 for m, (end, start) in pairs.items()
+                for team in (t.c.team, literal(""))
             )
         ).subquery("durations")
         d = durations.c
@@ -170,10 +172,10 @@ class _Reader:
         ).subquery("ranked")
         r = ranked.c
         at = [func.min(case((r.rank * 100 >= p * r.n, r.s))) for p in PERCENTILES]
-        found = self.conn.execute(
-            select(r.measure, r.team, r.n, *at).group_by(r.measure, r.team, r.n).order_by(r.measure, r.team)
-        )
-        return [Spread(Measure(m), team or "", n, int(p50), int(p90)) for m, team, n, p50, p90 in found]
+        found = self.conn.execute(select(r.measure, r.team, r.n, *at).group_by(r.measure, r.team, r.n))
+        spreads = [Spread(Measure(m), team or "", n, int(p50), int(p90)) for m, team, n, p50, p90 in found]
+        # Each team's, then every team's, measures in name order (as the memory store gives them).
+        return sorted(spreads, key=lambda s: (s.team == "", s.measure.value, s.team))
 
     def _promises(self) -> Select[Any]:
         t, now = self.times, literal(self.q.now, UtcDateTime)
@@ -198,7 +200,7 @@ class _Reader:
         )
 
     def _breaches(self) -> list[Breach]:
-        t, now = self.times, literal(self.q.now, UtcDateTime)
+        t, now = self.lazy_times, literal(self.q.now, UtcDateTime)
         rca_broken = or_(t.c.rca_at > t.c.rca_due, and_(t.c.rca_at.is_(None), t.c.rca_due < now))
         fix_broken = or_(t.c.fixed_at > t.c.fix_due, and_(t.c.fixed_at.is_(None), t.c.fix_due < now))
         found = self.conn.execute(
@@ -231,72 +233,56 @@ def _scope(q: InsightsQuery) -> Subquery:
         where.append(e.team == q.team)
     columns = (e.id, e.state, e.team, e.account, e.arr_cents, e.currency, e.created_at)
     more = (e.fix_due, e.rca_due, e.fixed_at, e.acknowledged_at)
-    buyer = func.lower(e.report["deal"]["economic_buyer"]["email"].as_string()).label("buyer")
-    return select(*columns, *more, buyer).where(*where).subquery("scope")
+    return select(*columns, *more).where(*where).subquery("scope")
 
 
-def _times(scope: Subquery) -> Subquery:
-    """Per escalation in scope, when each moment happened (NULL = not yet)."""
-    s = scope.c
-    on_scope = effects.c.escalation_id == s.id
-    page = (
-        select(effects.c.escalation_id, effects.c.updated_at.label("at"))
-        .select_from(effects.join(scope, on_scope))
-        .where(effects.c.kind == EffectKind.PAGE.value, effects.c.target == "", effects.c.state == DONE)
-        .subquery("page")
+def _times(q: InsightsQuery, *, materialized: bool) -> CTE:
+    """Per escalation of the period, when each moment happened (NULL = not yet).
+
+    Each moment is a lookup by escalation id in `uq_effects_escalation_kind_target` or
+    `ix_events_escalation`. Materialized, the CTE is computed once for a statement that reads all
+    of it many times; not, only the rows a statement reads (the newest breaches) are computed.
+    """
+    e = escalations.c
+    where = [e.created_at >= q.since, e.created_at < q.until]
+    if q.team:
+        where.append(e.team == q.team)
+    own = (effects.c.escalation_id == e.id, effects.c.state == DONE)
+    email = (*own, effects.c.kind == EffectKind.EMAIL.value)
+    buyer = func.lower(e.report[("deal", "economic_buyer", "email")].as_string())
+    page_at = select(func.min(effects.c.updated_at)).where(
+        *own, effects.c.kind == EffectKind.PAGE.value, effects.c.target == ""
     )
-    to = func.lower(effects.c.payload["to"].as_string())
-    told = _first(
-        scope,
-        "told",
-        effects.c.kind == EffectKind.EMAIL.value,
-        effects.c.state == DONE,
+    told_at = select(func.min(effects.c.updated_at)).where(
+        *email,
         effects.c.target.like(f"{CUSTOMER_UPDATE}%"),
-        to == s.buyer,
+        func.lower(effects.c.payload["to"].as_string()) == buyer,
     )
-    sponsor = _first(
-        scope,
-        "sponsor",
-        effects.c.kind == EffectKind.EMAIL.value,
-        effects.c.state == DONE,
-        effects.c.payload["role"].as_string() == "executive_sponsor",
+    sponsor_at = select(func.min(effects.c.updated_at)).where(
+        *email, effects.c.payload["role"].as_string() == "executive_sponsor"
     )
-    rca = (
-        select(events.c.escalation_id, func.min(events.c.at).label("at"))
-        .select_from(events.join(scope, events.c.escalation_id == s.id))
-        .where(events.c.kind == "customer_update_sent", events.c.data["rca"].as_boolean())
-        .group_by(events.c.escalation_id)
-        .subquery("rca")
+    rca_at = select(func.min(events.c.at)).where(
+        events.c.escalation_id == e.id,
+        events.c.kind == "customer_update_sent",
+        events.c.data["rca"].as_boolean(),
     )
-    joined = scope
-    for found in (page, told, sponsor, rca):
-        joined = joined.outerjoin(found, found.c.escalation_id == s.id)  # type: ignore[assignment]
-    return (
+    times = (
         select(
-            s.id,
-            s.team,
-            s.account,
-            s.created_at,
-            s.fix_due,
-            s.rca_due,
-            s.fixed_at,
-            s.acknowledged_at,
-            page.c.at.label("page_at"),
-            told.c.at.label("told_at"),
-            sponsor.c.at.label("sponsor_at"),
-            rca.c.at.label("rca_at"),
+            e.id,
+            e.team,
+            e.account,
+            e.state,
+            e.created_at,
+            e.fix_due,
+            e.rca_due,
+            e.fixed_at,
+            e.acknowledged_at,
+            page_at.scalar_subquery().label("page_at"),
+            told_at.scalar_subquery().label("told_at"),
+            sponsor_at.scalar_subquery().label("sponsor_at"),
+            rca_at.scalar_subquery().label("rca_at"),
         )
-        .select_from(joined)
-        .subquery("times")
-    )
-
-
-def _first(scope: Subquery, name: str, *where: ColumnElement[bool]) -> Subquery:
-    """Per escalation in scope, when the first done effect matching `where` was done."""
-    return (
-        select(effects.c.escalation_id, func.min(effects.c.updated_at).label("at"))
-        .select_from(effects.join(scope, effects.c.escalation_id == scope.c.id))
         .where(*where)
-        .group_by(effects.c.escalation_id)
-        .subquery(name)
+        .cte("times")
     )
+    return times.prefix_with("MATERIALIZED") if materialized else times

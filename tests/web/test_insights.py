@@ -99,8 +99,13 @@ def test_a_bad_period_is_refused_naming_the_field(client: TestClient, bearer: di
         "/api/v1/insights", params={"since": "2026-11-02", "until": "2026-11-01"}, headers=bearer
     )
     unknown = client.get("/api/v1/insights", params={"teams": "x"}, headers=bearer)
+    ages = client.get("/api/v1/insights", params={"since": "0001-01-01"}, headers=bearer)
+    too_early = client.get("/api/v1/insights", params={"until": "0001-01-02"}, headers=bearer)
 
     assert bad_date.status_code == backwards.status_code == unknown.status_code == 422
+    assert ages.status_code == too_early.status_code == 422
+    assert ages.json()["fields"] == {"since": "the period may be at most 3660 days"}
+    assert too_early.json()["fields"] == {"until": "is too early"}
     assert "since" in bad_date.text
     assert "since" in backwards.text
     assert "teams" in unknown.text

@@ -26,11 +26,17 @@ OPERATIONS = [
     ("GET", "/api/v1/escalations/{escalation_id}"),
     ("GET", "/api/v1/escalations"),
     ("POST", "/api/v1/owners/preview"),
+    ("GET", "/api/v1/insights"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
 ]
-TAKES_INPUT = {"/api/v1/escalations", "/api/v1/escalations/{escalation_id}", "/api/v1/owners/preview"}
+TAKES_INPUT = {
+    "/api/v1/escalations",
+    "/api/v1/escalations/{escalation_id}",
+    "/api/v1/owners/preview",
+    "/api/v1/insights",
+}
 EXAMPLES = 30
 CONFIG = {
     "checks": {
