@@ -39,6 +39,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench.bench_sync
 	$(BIN)/python -m tests.bench.bench_adversarial
 	$(BIN)/python -m tests.bench.bench_burst
+	$(BIN)/python -m tests.bench.bench_insights
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts

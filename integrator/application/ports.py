@@ -30,6 +30,7 @@ from integrator.domain.escalation import (
     Ticket,
 )
 from integrator.domain.halt import HookCall
+from integrator.domain.insights import InsightFacts, InsightsQuery
 from integrator.domain.owner import Team
 from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
@@ -350,7 +351,7 @@ class StoreCounts:
 
 
 class StatsReader(Protocol):
-    """Read-only numbers about the store, for health checks and metrics."""
+    """Read-only numbers about the store, for health checks, metrics and Insights."""
 
     def ping(self) -> None:
         """Return when the database answers; `errors.StoreUnavailable` when it does not."""
@@ -358,4 +359,8 @@ class StatsReader(Protocol):
 
     def counts(self, *, now: datetime) -> StoreCounts:
         """The counts as of now (effects due at or before `now` are the ones waiting)."""
+        ...
+
+    def insights(self, query: InsightsQuery) -> InsightFacts:
+        """What the Insights page shows of the period, counted and ranked by the store itself."""
         ...

@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from integrator.cli import db, registry, tokens, version
 from integrator.cli.doctor import doctor
+from integrator.cli.insights import insights
 from integrator.cli.reportflags import ReportFlags, with_report_flags
 from integrator.cli.terminal import BAD_INPUT, ERROR, OK, PENDING, JsonFlag, err, out
 from integrator.cli.wiring import Wiring, services, wiring
@@ -271,6 +272,7 @@ app.command()(serve)  # registered here, after owners, as before the split
 app.add_typer(tokens.app, name="token")
 app.add_typer(db.app, name="db")
 app.command()(doctor)
+app.command()(insights)
 app.callback()(version.options)
 
 

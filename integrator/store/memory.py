@@ -26,11 +26,13 @@ from integrator.domain.escalation import (
     State,
     status_page_url,
 )
+from integrator.domain.insights import InsightFacts, InsightsQuery
 from integrator.domain.report import Deal
 from integrator.domain.sessions import Session
 from integrator.domain.status import Watch
 from integrator.domain.tokens import Token
 from integrator.errors import NotFound
+from integrator.store.memory_insights import count_insights
 
 
 @dataclass
@@ -77,6 +79,7 @@ class MemoryStore:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _next_effect: int = 1
     accounts: MemoryAccountStore = field(default_factory=MemoryAccountStore)
+    _recorded_at: dict[int, datetime] = field(default_factory=dict)  # effect id -> last recorded (updated_at)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -134,6 +137,7 @@ class MemoryStore:
             for a in attempts:
                 effect = self._effect(a.effect_id)
                 self._leased.pop(a.effect_id, None)
+                self._recorded_at[a.effect_id] = now
                 done = {"result": dict(a.result)} if a.result is not None else {}
                 fields = {
                     "state": a.state,
@@ -246,6 +250,11 @@ class MemoryStore:
             if f.state == EffectState.PENDING and (f.next_attempt_at or e.created_at) <= now
         ]
         return StoreCounts(dict(states), dict(effects), min(due, default=None))
+
+    def insights(self, query: InsightsQuery) -> InsightFacts:
+        with self._lock:
+            found = list(self._escalations.values())
+        return count_insights(found, self._recorded_at.get, query)
 
     # -- inside ----------------------------------------------------------------------------------
 

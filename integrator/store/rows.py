@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert
@@ -87,18 +88,35 @@ def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:
 
 
 def escalation_row(e: Escalation) -> dict[str, Any]:
+    report, owner = e.report.model_dump(mode="json"), asdict(e.owner)
     return {
         "id": e.id,
         "idempotency_key": e.report.idempotency_key,
         "state": e.state.value,
         "dry_run": e.dry_run,
-        "report": e.report.model_dump(mode="json"),
-        "owner": asdict(e.owner),
+        "report": report,
+        "owner": owner,
         "created_at": e.created_at,
         "updated_at": e.created_at,
         "fix_due": e.fix_due,
         "rca_due": e.rca_due,
         **fingerprint_columns(e.fingerprint),
+        **insight_columns(report, owner),
+    }
+
+
+def insight_columns(report: dict[str, Any], owner: dict[str, Any]) -> dict[str, Any]:
+    """The copies Insights filters and sums by: the owner team, the account, its ARR in cents.
+
+    One deal per escalation for now; when escalations carry several deals, ARR at risk is summed
+    over a deals table instead of these columns.
+    """
+    deal = report["deal"]
+    return {
+        "team": owner["team"]["handle"],
+        "account": deal["account"][:200],
+        "arr_cents": int((Decimal(str(deal["arr"])) * 100).to_integral_value()),
+        "currency": deal.get("currency", "USD"),
     }
 
 

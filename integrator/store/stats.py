@@ -1,4 +1,4 @@
-"""Counts and a liveness probe read straight from the tables, behind `ports.StatsReader`."""
+"""Counts, Insights and a liveness probe read straight from the tables, behind `ports.StatsReader`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from sqlalchemy import Engine, func, select, text
 
 from integrator.application.ports import StoreCounts
 from integrator.domain.escalation import EffectState
+from integrator.domain.insights import InsightFacts, InsightsQuery
 from integrator.store.errors import translated
+from integrator.store.insights import read_insights
 from integrator.store.tables import effects, escalations
 
 
@@ -32,6 +34,9 @@ class SqlStats:
             kinds = {(kind, state): count for kind, state, count in conn.execute(by_effect)}
             oldest: datetime | None = conn.execute(oldest_due).scalar()
         return StoreCounts(states, kinds, _aware(oldest) if oldest else None)
+
+    def insights(self, query: InsightsQuery) -> InsightFacts:
+        return read_insights(self.engine, query)
 
 
 def _aware(value: datetime) -> datetime:

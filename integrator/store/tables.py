@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -85,8 +86,15 @@ escalations = Table(
     Column("status_token", String(64), unique=True),
     Column("fingerprint", String(16)),  # the failure's fingerprint id; NULL without a trace
     Column("fingerprint_parts", Json),  # {exception, frames, team}: what the id was taken from
+    # Copies of report and owner fields, for Insights to filter and sum in the database (migration 0009).
+    Column("team", String(200)),
+    Column("account", String(200)),
+    Column("arr_cents", BigInteger),
+    Column("currency", String(3)),
     Index("ix_escalations_state", "state"),
     Index("ix_escalations_fingerprint", "fingerprint"),
+    Index("ix_escalations_created_at", "created_at"),
+    Index("ix_escalations_team_created_at", "team", "created_at"),
 )
 
 effects = Table(

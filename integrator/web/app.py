@@ -27,7 +27,17 @@ from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
-from integrator.web.routes import api, customer_update, form, halt, health, sessions, status_page, webhooks
+from integrator.web.routes import (
+    api,
+    customer_update,
+    form,
+    halt,
+    health,
+    insights,
+    sessions,
+    status_page,
+    webhooks,
+)
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
 
@@ -158,6 +168,14 @@ def _include_routes(app: FastAPI, services: Services, parts: _Parts) -> None:
     )
     app.include_router(api_routes, prefix="/api/v1")
     app.include_router(
+        insights.api_router(
+            stats=s.stats, clock=s.clock, auth=parts.auth, fix_hours=s.settings.sla.fix_hours,
+            public_url=s.settings.public_url,
+            tell_within_minutes=s.settings.protocol.tell_customer_within_minutes,
+        ),
+        prefix="/api/v1",
+    )  # fmt: skip
+    app.include_router(
         health.router(
             stats=s.stats, registry=s.registry, catalog=s.catalog, metrics=parts.metrics, doctor=s.doctor
         )
@@ -192,6 +210,13 @@ def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
         )
     )  # fmt: skip
     app.include_router(halt.router(store=s.store, clock=s.clock, auth=who, submitter=submitter))
+    app.include_router(
+        insights.page_router(
+            stats=s.stats, clock=s.clock, auth=who, pages=pages, fix_hours=s.settings.sla.fix_hours,
+            public_url=public_url,
+            tell_within_minutes=s.settings.protocol.tell_customer_within_minutes,
+        )
+    )  # fmt: skip
     app.include_router(openapi.docs_router(pages))
     if s.settings.auth.mode == "token":
         app.include_router(auth.router(who, pages, secure=parts.secure))

@@ -11,6 +11,7 @@ import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
+from integrator.application.insights import duration, percent
 from integrator.application.ports import Clock
 from integrator.domain.money import exact
 from integrator.web.security import Csrf
@@ -48,6 +49,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(money=money, time_left=time_left, local_time=local_time, link=link)
+    env.filters.update(duration=duration, percent=percent)
     return env
 
 

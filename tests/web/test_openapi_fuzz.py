@@ -29,6 +29,7 @@ OPERATIONS = [
     ("GET", "/api/v1/accounts"),
     ("GET", "/api/v1/accounts/{name}"),
     ("POST", "/api/v1/escalations/{escalation_id}/resume"),
+    ("GET", "/api/v1/insights"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -40,6 +41,7 @@ TAKES_INPUT = {
     "/api/v1/accounts",
     "/api/v1/accounts/{name}",
     "/api/v1/escalations/{escalation_id}/resume",
+    "/api/v1/insights",
 }
 EXAMPLES = 30
 CONFIG = {
