@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, select, text
 
 from integrator.application.escalate import parse_report
@@ -74,7 +75,8 @@ def test_the_migration_copies_team_account_and_arr_of_earlier_escalations(
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0004")
+        before = ScriptDirectory.from_config(config).get_revision("0009").down_revision
+        command.upgrade(config, str(before))
         earlier = {
             k: v
             for k, v in rows.escalation_row(escalation).items()
