@@ -11,15 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
+    Column,
     Connection,
     Engine,
     Integer,
+    MetaData,
     Select,
+    String,
+    Table,
     and_,
     case,
     cast,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -71,13 +75,23 @@ class _Sql:
 
 def read_insights(engine: Engine, query: InsightsQuery) -> InsightFacts:
     with translated(), engine.connect() as conn:
-        return _Reader(conn, query).facts()
+        # The moments of the period's escalations are looked up once, into a temporary table of
+        # this connection that every statement reads (a CTE would be computed once per statement).
+        MOMENTS.drop(conn, checkfirst=True)
+        MOMENTS.create(conn)
+        try:
+            conn.execute(insert(MOMENTS).from_select([c.name for c in MOMENTS.c], _times(query)))
+            return _Reader(conn, query, MOMENTS).facts()
+        finally:
+            conn.rollback()  # PostgreSQL: the table goes with the transaction; SQLite: its rows do
+            MOMENTS.drop(conn, checkfirst=True)
+            conn.commit()
 
 
 def explain(engine: Engine, query: InsightsQuery) -> list[str]:
     """The database's plan for counting the period's escalations (which index finds them), one line a step."""
     with translated(), engine.connect() as conn:
-        statement = _Reader(conn, query)._counts()
+        statement = _Reader(conn, query, MOMENTS)._counts()
         compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         found = conn.exec_driver_sql(prefix + str(compiled)).all()
@@ -85,11 +99,10 @@ def explain(engine: Engine, query: InsightsQuery) -> list[str]:
 
 
 class _Reader:
-    def __init__(self, conn: Connection, query: InsightsQuery) -> None:
+    def __init__(self, conn: Connection, query: InsightsQuery, moments: Table) -> None:
         self.conn, self.q, self.sql = conn, query, _Sql(conn.dialect.name)
         self.scope = _scope(query)
-        self.times = _times(query, materialized=True)  # read whole: computed once per statement
-        self.lazy_times = _times(query, materialized=False)  # read in part: only the rows read
+        self.times = moments
 
     def facts(self) -> InsightFacts:
         count, still_open = self.conn.execute(self._counts()).one()
@@ -200,7 +213,7 @@ class _Reader:
         )
 
     def _breaches(self) -> list[Breach]:
-        t, now = self.lazy_times, literal(self.q.now, UtcDateTime)
+        t, now = self.times, literal(self.q.now, UtcDateTime)
         rca_broken = or_(t.c.rca_at > t.c.rca_due, and_(t.c.rca_at.is_(None), t.c.rca_due < now))
         fix_broken = or_(t.c.fixed_at > t.c.fix_due, and_(t.c.fixed_at.is_(None), t.c.fix_due < now))
         found = self.conn.execute(
@@ -236,12 +249,27 @@ def _scope(q: InsightsQuery) -> Subquery:
     return select(*columns, *more).where(*where).subquery("scope")
 
 
-def _times(q: InsightsQuery, *, materialized: bool) -> CTE:
-    """Per escalation of the period, when each moment happened (NULL = not yet).
+MOMENTS = Table(
+    "insight_moments",
+    MetaData(),
+    Column("id", String(32)),
+    Column("team", String(200)),
+    Column("account", String(200)),
+    Column("state", String(20)),
+    *(
+        Column(name, UtcDateTime)
+        for name in ("created_at", "fix_due", "rca_due", "fixed_at", "acknowledged_at")
+    ),
+    *(Column(name, UtcDateTime) for name in ("page_at", "told_at", "sponsor_at", "rca_at")),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _times(q: InsightsQuery) -> Select[Any]:
+    """Per escalation of the period, when each moment happened (NULL = not yet), as `MOMENTS` holds them.
 
     Each moment is a lookup by escalation id in `uq_effects_escalation_kind_target` or
-    `ix_events_escalation`. Materialized, the CTE is computed once for a statement that reads all
-    of it many times; not, only the rows a statement reads (the newest breaches) are computed.
+    `ix_events_escalation`.
     """
     e = escalations.c
     where = [e.created_at >= q.since, e.created_at < q.until]
@@ -266,23 +294,18 @@ def _times(q: InsightsQuery, *, materialized: bool) -> CTE:
         events.c.kind == "customer_update_sent",
         events.c.data["rca"].as_boolean(),
     )
-    times = (
-        select(
-            e.id,
-            e.team,
-            e.account,
-            e.state,
-            e.created_at,
-            e.fix_due,
-            e.rca_due,
-            e.fixed_at,
-            e.acknowledged_at,
-            page_at.scalar_subquery().label("page_at"),
-            told_at.scalar_subquery().label("told_at"),
-            sponsor_at.scalar_subquery().label("sponsor_at"),
-            rca_at.scalar_subquery().label("rca_at"),
-        )
-        .where(*where)
-        .cte("times")
-    )
-    return times.prefix_with("MATERIALIZED") if materialized else times
+    return select(
+        e.id,
+        e.team,
+        e.account,
+        e.state,
+        e.created_at,
+        e.fix_due,
+        e.rca_due,
+        e.fixed_at,
+        e.acknowledged_at,
+        page_at.scalar_subquery().label("page_at"),
+        told_at.scalar_subquery().label("told_at"),
+        sponsor_at.scalar_subquery().label("sponsor_at"),
+        rca_at.scalar_subquery().label("rca_at"),
+    ).where(*where)
