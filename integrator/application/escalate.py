@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,9 +14,11 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.halting import check_halt, owed_halt
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
+from integrator.domain.deals import EscalatedDeal, describe_arr
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
 from integrator.domain.fingerprint import fingerprint_of
 from integrator.domain.jsonbody import load_json
+from integrator.domain.money import exact
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.protocol import ContactsPolicy, contact_refusal, contact_warning, missing_contacts
@@ -117,9 +119,27 @@ class Escalator:
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
         owed = (*OWED, *owed_halt(escalation, self.catalog), *tell(escalation, Topic.ESCALATED))
-        return self.store.add(escalation, owed=owed, event=reported)
+        return self.store.add(escalation, owed=owed, event=reported, link=linked if report.link else None)
 
     def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Submit, then drive every effect that is due now (page first)."""
         escalation, created = self.submit(report)
         return self.dispatcher.drive(escalation.id), created
+
+
+def linked(escalation: Escalation, deal: EscalatedDeal) -> tuple[list[Owed], list[Event]]:
+    """What adding `deal` to an open escalation of its failure owes: no page and no P1, but a note
+    on the incident and a comment on the P1 naming the deal, the new deal's people told (each
+    address once per escalation), and the timeline's line with the ARR now at risk."""
+    grown = replace(escalation, linked_deals=(*escalation.linked_deals, deal))
+    text = deal.describe()
+    owed = [
+        Owed(EffectKind.NOTE, deal.target, {"text": text}),
+        Owed(EffectKind.COMMENT, deal.target, {"text": text}),
+        *(o for o in tell(grown, Topic.ESCALATED) if o.kind == EffectKind.EMAIL),
+    ]
+    line = (
+        f"Deal {deal.number} linked: {deal.account} (ARR {exact(deal.arr, deal.currency)}), reported by "
+        f"{deal.reporter}: {deal.report.failure.title}. ARR at risk: {describe_arr(grown.deals)}"
+    )
+    return owed, [Event(at=deal.created_at, kind="deal_linked", text=line, data={"deal": deal.number})]

@@ -8,13 +8,14 @@ error; store methods raise `errors.AlreadyRecorded`, `errors.StoreUnavailable` o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from integrator.domain.accounts import Account
 from integrator.domain.checkup import Finding
+from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -164,11 +165,22 @@ class Attempt:
     timeline: tuple[Event, ...] = ()
 
 
+# What linking a report to an open escalation of the same failure owes: given that escalation (as
+# stored) and the new deal, the effects and the timeline events (see `Escalator.linked`).
+Linker = Callable[[Escalation, EscalatedDeal], tuple[Sequence[Owed], Sequence[Event]]]
+
+
 class EscalationStore(Protocol):
     """Escalations, the effects they owe and their timelines; every method is one transaction."""
 
-    def add(self, escalation: Escalation, *, owed: Sequence[Owed], event: Event) -> tuple[Escalation, bool]:
-        """Store a new escalation with what it owes; (the first one, False) on a repeated idempotency key."""
+    def add(
+        self, escalation: Escalation, *, owed: Sequence[Owed], event: Event, link: Linker | None = None
+    ) -> tuple[Escalation, bool]:
+        """Store a new escalation with what it owes; (the first one, False) on a repeated idempotency key.
+
+        With `link`, when an open escalation has the same fingerprint, the report becomes its next
+        deal instead, owing what `link` returns: (that escalation, True). Atomic: reports of one
+        failure arriving together (threads, processes, replicas) make one escalation."""
         ...
 
     def apply(

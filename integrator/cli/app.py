@@ -123,6 +123,12 @@ def escalate(
     file: ReportFile = None,
     as_json: JsonFlag = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and store, send nothing.")] = False,
+    separate: Annotated[
+        bool,
+        typer.Option(
+            "--separate", help="A different failure: never add it to an open escalation of the same one."
+        ),
+    ] = False,
     *,
     flags: ReportFlags,
 ) -> None:
@@ -131,20 +137,25 @@ def escalate(
     Give the report as JSON (--file) or as flags.
     --account NAME fills the deal fields neither gives from that account's latest report.
     """
-    from integrator.application.present import escalation_dict
+    from integrator.application.present import submitted_dict
     from integrator.cli import console
 
     report = parse_file(file, flags, lambda: services(ctx, dry_run=dry_run).accounts)
+    if separate:
+        report = report.model_copy(update={"link": False})
     escalator = services(ctx, dry_run=dry_run).escalator
     warnings = escalator.warnings(report)  # a required contact missing: exit 2, nothing stored
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
     escalation, created = escalator.escalate(report)
+    answer = submitted_dict(escalation, report, warnings)
     if as_json:
-        out.print_json(data={**escalation_dict(escalation), "warnings": warnings})
+        out.print_json(data=answer)
     else:
         if not created:
             out.print(f"Already escalated (idempotency key {report.idempotency_key!r}); showing the first.")
+        elif answer["linked"]:
+            out.print(console.linked_line(escalation, answer["deal"]), markup=False)
         console.show_escalation(out, escalation)
         pending = [f for f in escalation.effects if f.state == EffectState.PENDING]
         if pending and not escalation.dry_run:

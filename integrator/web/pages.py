@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from integrator.application.ports import Clock
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.money import exact
 from integrator.web.security import Csrf
 
@@ -47,7 +48,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, time_left=time_left, local_time=local_time, link=link)
+    env.filters.update(
+        money=money, time_left=time_left, local_time=local_time, link=link, arr_at_risk=arr_at_risk
+    )
     return env
 
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from integrator.application.accounts import FOUND_MAX, account_dict
 from integrator.application.escalate import Escalator, parse_report
-from integrator.application.present import escalation_dict
+from integrator.application.present import escalation_dict, submitted_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
 from integrator.domain.escalation import OPEN_STATES, State
@@ -104,7 +104,7 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
         warnings = submitter.escalator.warnings(report)  # a required contact missing: 422, nothing stored
         escalation, created = await submitter.submit_async(report, channel="api")
         return JSONResponse(
-            {**escalation_dict(escalation), "warnings": warnings},
+            submitted_dict(escalation, report, warnings),  # 201 also when linked: a new deal was stored
             status_code=201 if created else 200,
             headers={"Location": f"/api/v1/escalations/{escalation.id}"},
         )

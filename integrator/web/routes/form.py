@@ -15,6 +15,7 @@ from integrator.application.escalate import Escalator
 from integrator.application.ports import Clock
 from integrator.application.preview import Preview, preview_owner
 from integrator.application.submit import Submitter
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.escalation import OPEN_STATES
 from integrator.errors import InvalidInput
 from integrator.web import reportform
@@ -115,7 +116,8 @@ def _open_escalations(routes: APIRouter, auth: Authenticator, pages: Pages, stor
         found = store.recent(states=OPEN)
         at_stake: dict[str, Any] = {}
         for e in found:
-            at_stake[e.report.deal.currency] = at_stake.get(e.report.deal.currency, 0) + e.report.deal.arr
+            for a in arr_at_risk(e.deals):
+                at_stake[a.currency] = at_stake.get(a.currency, 0) + a.amount
         context = {"escalations": found, "at_stake": sorted(at_stake.items()), "customer_told": customer_told}
         return pages.render(request, "list.html", context, user=principal.name)
 
