@@ -183,6 +183,20 @@ class EscalationStore(Protocol):
         failure arriving together (threads, processes, replicas) make one escalation."""
         ...
 
+    def unlink(
+        self,
+        escalation_id: str,
+        number: int,
+        *,
+        new: Escalation,
+        owed: Sequence[Owed],
+        events: Sequence[Event],
+    ) -> Escalation:
+        """Take deal `number` off the escalation and store it as `new`, an escalation of its own owing
+        `owed`; `events` go on the first escalation's timeline. One transaction; `NotFound` when the
+        escalation has no such linked deal (deal 1 is the escalation itself)."""
+        ...
+
     def apply(
         self,
         escalation_id: str,

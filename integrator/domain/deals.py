@@ -73,6 +73,24 @@ def arr_at_risk(deals: Sequence[EscalatedDeal]) -> list[Amount]:
     return [Amount(currency, amount) for currency, amount in sums.items()]
 
 
+def ago(then: datetime, now: datetime) -> str:
+    """`2 h ago`, `25 min ago`, `3 days ago`: how long since an escalation was opened."""
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def match_notice(account: str, escalation_id: str, opened_at: datetime, now: datetime) -> str:
+    """What the Sales Engineer is shown before sending a report of a failure already escalated."""
+    return (
+        f"Same failure as escalation {escalation_id}, opened {ago(opened_at, now)} for {account}"
+        " — the engineer is already paged. This report will be added to it."
+    )
+
+
 def describe_arr(deals: Sequence[EscalatedDeal]) -> str:
     """`1,440,000 USD + 200,000 EUR`: the ARR at risk as one line."""
     return " + ".join(exact(a.amount, a.currency) for a in arr_at_risk(deals))

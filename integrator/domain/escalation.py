@@ -70,6 +70,7 @@ class Topic(StrEnum):
     RCA = "rca"
     BREACH = "breach"
     TELL_CUSTOMER = "tell_customer"  # the reporter's reminder: the customer has not been sent an update
+    ARR_AT_RISK = "arr_at_risk"  # the deals of one failure together crossed the re-page threshold
 
 
 class EffectState(StrEnum):

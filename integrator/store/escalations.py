@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, text, update
 
 from integrator.application.ports import Attempt, Linker
 from integrator.domain.deals import EscalatedDeal
@@ -116,6 +116,28 @@ class Store(LeaseTables):
             effects=(*same.effects, *owing),
             timeline=(*same.timeline, *timeline),
         )
+
+    def unlink(
+        self,
+        escalation_id: str,
+        number: int,
+        *,
+        new: Escalation,
+        owed: Sequence[Owed],
+        events: Sequence[Event],
+    ) -> Escalation:
+        """Take deal `number` off the escalation and store it as `new` with what it owes (one transaction)."""
+        mine = and_(deals.c.escalation_id == escalation_id, deals.c.number == number, deals.c.number > 1)
+        with self._writing() as conn:
+            if conn.execute(delete(deals).where(mine)).rowcount != 1:
+                raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
+            conn.execute(insert(escalations).values(rows.escalation_row(new)))
+            first = EscalatedDeal(1, new.report, new.created_at)
+            conn.execute(insert(deals).values(rows.deal_row(new.id, first)))
+            rows.insert_effects(conn, new.id, owed, now=new.created_at)
+            rows.insert_events(conn, new.id, new.timeline)
+            rows.insert_events(conn, escalation_id, events)
+        return self.get(new.id)
 
     def apply(
         self,

@@ -91,7 +91,8 @@ class MemoryStore:
             if link is not None and escalation.fingerprint is not None:
                 same = self.open_with_fingerprint(escalation.fingerprint.id)
                 if same:
-                    return self._link(same[-1], escalation, link), True
+                    oldest = min(same, key=lambda e: (e.created_at, e.id))  # as the SQL store picks
+                    return self._link(oldest, escalation, link), True
             self._escalations[escalation.id] = replace(escalation, effects=(), timeline=(event,))
             self._owe(escalation.id, owed)
             self.accounts.remember(
@@ -101,7 +102,7 @@ class MemoryStore:
 
     def _link(self, same: Escalation, escalation: Escalation, link: Linker) -> Escalation:
         """Add the report as `same`'s next deal, with what linking it owes (each effect once, ever)."""
-        deal = EscalatedDeal(len(same.deals) + 1, escalation.report, escalation.created_at)
+        deal = EscalatedDeal(max(d.number for d in same.deals) + 1, escalation.report, escalation.created_at)
         self._escalations[same.id] = replace(same, linked_deals=(*same.linked_deals, deal))
         owed, timeline = link(same, deal)
         have = {(f.kind, f.target) for f in same.effects}
@@ -109,6 +110,26 @@ class MemoryStore:
         self._change(same.id, None, timeline)
         self.accounts.remember(escalation.report.deal, escalation_id=same.id, at=escalation.created_at)
         return self.get(same.id)
+
+    def unlink(
+        self,
+        escalation_id: str,
+        number: int,
+        *,
+        new: Escalation,
+        owed: Sequence[Owed],
+        events: Sequence[Event],
+    ) -> Escalation:
+        with self._lock:
+            e = self.get(escalation_id)
+            kept = tuple(d for d in e.linked_deals if d.number != number)
+            if len(kept) == len(e.linked_deals):
+                raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
+            self._escalations[escalation_id] = replace(e, linked_deals=kept)
+            self._change(escalation_id, None, events)
+            self._escalations[new.id] = replace(new, effects=(), linked_deals=())
+            self._owe(new.id, owed)
+            return self.get(new.id)
 
     def apply(
         self,

@@ -27,7 +27,17 @@ from integrator.web.loopback import LoopbackOnly
 from integrator.web.metrics import Metrics
 from integrator.web.pages import Pages
 from integrator.web.request_id import RequestId
-from integrator.web.routes import api, customer_update, form, halt, health, sessions, status_page, webhooks
+from integrator.web.routes import (
+    api,
+    customer_update,
+    deals,
+    form,
+    halt,
+    health,
+    sessions,
+    status_page,
+    webhooks,
+)
 from integrator.web.scheduler import report_stop, run_every
 from integrator.web.security import BodyLimit, Csrf, SecurityHeaders
 
@@ -192,6 +202,7 @@ def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
         )
     )  # fmt: skip
     app.include_router(halt.router(store=s.store, clock=s.clock, auth=who, submitter=submitter))
+    app.include_router(deals.router(auth=who, submitter=submitter))
     app.include_router(openapi.docs_router(pages))
     if s.settings.auth.mode == "token":
         app.include_router(auth.router(who, pages, secure=parts.secure))

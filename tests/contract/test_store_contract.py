@@ -450,3 +450,26 @@ def test_five_reports_of_one_failure_at_once_make_one_escalation_and_four_linked
     assert sorted(d.number for d in only.deals) == [1, 2, 3, 4, 5]
     assert len([f for f in only.effects if f.kind == EffectKind.PAGE]) == 1
     assert len([f for f in only.effects if f.kind == EffectKind.NOTE]) == 4
+
+
+def test_an_unlinked_deal_is_an_escalation_of_its_own_and_its_number_is_not_given_again(
+    services: Services, clock: FakeClock
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    services.escalator.submit(parse_report(deal_report("Globex", 480000)))
+    services.escalator.submit(parse_report(deal_report("Hooli", 250000)))
+    clock.advance(minutes=5)
+
+    apart = services.escalator.unlink(first.id, 2, by="pat")
+    later, _ = services.escalator.submit(parse_report(deal_report("Umbrella", 1)))  # joins the oldest
+
+    kept = services.store.get(first.id)
+    assert [(d.number, d.account) for d in kept.deals] == [(1, "Initech"), (3, "Hooli"), (4, "Umbrella")]
+    assert later.id == first.id
+    assert [(d.number, d.account) for d in services.store.get(apart.id).deals] == [(1, "Globex")]
+    assert {f.kind for f in services.store.get(apart.id).effects} >= {EffectKind.PAGE, EffectKind.TICKET}
+    assert [e.kind for e in kept.timeline].count("deal_unlinked") == 1
+    with pytest.raises(NotFound):
+        services.escalator.unlink(first.id, 2, by="pat")
+    with pytest.raises(NotFound):
+        services.escalator.unlink(first.id, 1, by="pat")

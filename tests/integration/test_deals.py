@@ -4,16 +4,20 @@ PagerDuty clients against the loopback fakes; `python -m integrator` where proce
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from integrator.settings import GroupingSettings
 from tests.fakes import FakeJira, FakePagerDuty
+from tests.integration.test_email import Inbox, plain_server, smtp_settings  # noqa: F401 - the fixture
 from tests.integration.test_escalation_flow import (
     CREATE,
     INCIDENTS,
@@ -23,6 +27,7 @@ from tests.integration.test_escalation_flow import (
     deploy,
     wait_for,
 )
+from tests.integration.test_executive_escalation import DIRECTOR, EXECUTIVES
 from tests.support import TRACE, report_data
 from tests.web.serving import serve_process
 
@@ -154,3 +159,119 @@ def test_two_servers_on_postgresql_given_five_deals_of_one_failure_at_once_page_
         wait_for(lambda: linked_notes(acme) == 4, seconds=60, what="the four deals' notes")
     assert len(acme.pagerduty.requests_to("POST", INCIDENTS)) == 1
     assert len(acme.jira.requests_to("POST", CREATE)) == 1
+
+
+# -- the re-page threshold and the fix, with email through a real SMTP server on loopback -----------
+
+
+@pytest.fixture
+def grouped(
+    tmp_path: Path,
+    fake_jira: FakeJira,
+    fake_pagerduty: FakePagerDuty,
+    monkeypatch: pytest.MonkeyPatch,
+    plain_server: tuple[Inbox, int],  # noqa: F811
+) -> Iterator[tuple[Deployment, Inbox]]:
+    """The installation with an executive escalation, email, and a re-page line of 1,000,000."""
+    inbox, port = plain_server
+    for deployment in deploy(tmp_path, fake_jira, fake_pagerduty, monkeypatch, catalog=EXECUTIVES):
+        deployment.settings = deployment.settings.model_copy(
+            update={"smtp": smtp_settings(port), "grouping": GroupingSettings(repage_arr=Decimal(1_000_000))}
+        )
+        yield deployment, inbox
+
+
+def mails(inbox: Inbox, subject: str) -> list[str]:
+    """The addresses sent an email whose subject starts with `subject`."""
+    return sorted(str(m["To"]) for m in inbox.received() if str(m["Subject"]).startswith(subject))
+
+
+def test_crossing_the_repage_line_raises_the_urgency_and_tells_the_executive_once(
+    grouped: tuple[Deployment, Inbox],
+) -> None:
+    acme, inbox = grouped
+    escalate(acme, deal("Initech", 500000))
+    escalate(acme, deal("Globex", 400000))
+    raises = acme.pagerduty.requests_to("PUT", r"/incidents/\w+")
+    assert raises == []
+    assert mails(inbox, "ARR at risk") == []
+
+    escalate(acme, deal("Hooli", 300000))  # 1,200,000 USD: past the line
+    escalate(acme, deal("Umbrella", 900000))  # further past it: nothing more
+
+    (raised,) = acme.pagerduty.requests_to("PUT", r"/incidents/\w+")
+    assert json.loads(raised.body)["incident"]["urgency"] == "high"
+    assert mails(inbox, "ARR at risk") == [DIRECTOR]
+    shown = acme.escalation()
+    assert [e["text"] for e in shown["timeline"] if e["kind"] == "arr_threshold"] == [
+        "ARR at risk 1,200,000 USD passed 1,000,000 (re-page threshold): urgency raised, executive"
+        " escalation told"
+    ]
+
+
+def test_when_the_fix_lands_every_deals_people_are_told_once(grouped: tuple[Deployment, Inbox]) -> None:
+    acme, inbox = grouped
+    escalate(acme, deal("Initech", 100000))
+    escalate(acme, deal("Globex", 100000))
+    shown = escalate(acme, deal("Hooli", 100000))
+    services = acme.services()
+
+    acme.jira.set_status(shown["jira"]["key"], "Done")
+    services.syncer.run_pass()
+    services.syncer.run_pass()
+
+    reporters = ["se@globex.example", "se@hooli.example", "se@initech.example"]
+    assert mails(inbox, "Fixed") == sorted([*reporters, DIRECTOR])  # each deal's SE, the executive: once
+    fixed = [m for m in inbox.received() if str(m["Subject"]).startswith("Fixed")]
+    (to_hooli,) = [m for m in fixed if str(m["To"]) == "se@hooli.example"]
+    assert str(to_hooli["Subject"]).startswith("Fixed: [POC] Hooli ($100k ARR)")  # their own deal's words
+
+
+def test_plan_shows_the_match_and_plan_separate_does_not(acme: Deployment) -> None:
+    first = escalate(acme, deal("Initech", 500000))
+    report = str(acme.report(deal("Globex", 480000)))
+    sent = acme.sent()
+
+    shown = acme.cli("plan", "--file", report)
+    as_json = acme.cli("plan", "--file", report, "--json")
+    apart = acme.cli("plan", "--file", report, "--separate", "--json")
+
+    assert shown.exit_code == OK, shown.output
+    said = " ".join(shown.stdout.split())
+    assert re.search(
+        rf"Same failure as escalation {first['id']}, opened \d+ min ago for Initech — the engineer is"
+        " already paged. This report will be added to it.",
+        said,
+    ), said
+    assert json.loads(as_json.stdout)["match"]["id"] == first["id"]
+    assert json.loads(apart.stdout)["match"] is None
+    assert acme.sent() == sent  # a plan sends nothing
+    assert len(acme.status()) == 1
+
+
+def test_an_unlinked_deal_becomes_its_own_escalation_with_its_own_page_and_p1(acme: Deployment) -> None:
+    first = escalate(acme, deal("Initech", 500000))
+    escalate(acme, deal("Globex", 480000))
+    escalate(acme, deal("Hooli", 250000))
+
+    result = acme.cli("unlink", first["id"], "2", "--json")
+
+    assert result.exit_code == OK, result.output
+    apart = json.loads(result.stdout)
+    assert apart["id"] != first["id"]
+    assert [d["account"] for d in apart["deals"]] == ["Globex"]
+    assert apart["pagerduty"]["incident_id"] != first["pagerduty"]["incident_id"]
+    assert apart["jira"]["key"] != first["jira"]["key"]
+    assert len(acme.pagerduty.incidents) == 2
+    assert len(acme.jira.issues) == 2
+    both = {e["id"]: e for e in acme.status()}
+    kept = both[first["id"]]
+    assert [d["account"] for d in kept["deals"]] == ["Initech", "Hooli"]
+    assert kept["arr_at_risk"] == [{"currency": "USD", "amount": "750000"}]
+    assert any(
+        e["kind"] == "deal_unlinked" and f"now escalation {apart['id']}" in e["text"]
+        for e in kept["timeline"]
+    )
+    again = acme.cli("unlink", first["id"], "2")
+    assert again.exit_code != OK  # deal 2 is gone from it
+    assert len(acme.pagerduty.incidents) == 2

@@ -29,6 +29,7 @@ OPERATIONS = [
     ("GET", "/api/v1/accounts"),
     ("GET", "/api/v1/accounts/{name}"),
     ("POST", "/api/v1/escalations/{escalation_id}/resume"),
+    ("POST", "/api/v1/escalations/{escalation_id}/deals/{deal}/unlink"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -40,6 +41,7 @@ TAKES_INPUT = {
     "/api/v1/accounts",
     "/api/v1/accounts/{name}",
     "/api/v1/escalations/{escalation_id}/resume",
+    "/api/v1/escalations/{escalation_id}/deals/{deal}/unlink",
 }
 EXAMPLES = 30
 CONFIG = {
