@@ -182,11 +182,15 @@ def linked(
     address once per escalation), and the timeline's line with the ARR now at risk. When this deal
     takes the ARR at risk past `repage_arr`, the incident's urgency is raised and the executive
     escalation told, once per escalation."""
+    # Unfinished: the incident's title and the P1's summary still name deal 1's ARR (not the sum);
+    # the disclosure panel, customer updates, status page, halt/resume and the RCA promise are still
+    # the escalation's (deal 1's), not each deal's; the new deal's "escalated" email does not yet
+    # say how much of the shared fix clock is left.
     grown = replace(escalation, linked_deals=(*escalation.linked_deals, deal))
     text = deal.describe()
     owed = [
         Owed(EffectKind.NOTE, deal.target, {"text": text}),
-        Owed(EffectKind.COMMENT, deal.target, {"text": text}),
+        Owed(EffectKind.COMMENT, deal.target, {"text": text, "label": deal.label}),
         *(o for o in tell(grown, Topic.ESCALATED) if o.kind == EffectKind.EMAIL),
     ]
     line = (

@@ -117,6 +117,8 @@ class Handlers:
         text, key = str(effect.payload["text"]), escalation.ticket_key
         if not (attempt > 1 and self.tracker.has_comment(key, text)):
             self.tracker.comment(key, text)
+        if label := effect.payload.get("label"):  # a linked deal's: the P1 is found by its deals too
+            self.tracker.add_label(key, str(label))
         return Outcome(result={"key": key})
 
     def note(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:

@@ -112,6 +112,10 @@ class Tracker(Protocol):
         """Whether the issue already has a comment `comment(key, text)` would add (a lost reply's)."""
         ...
 
+    def add_label(self, key: str, label: str) -> None:
+        """Add a label to the issue (Jira keeps each label once: repeating it adds nothing)."""
+        ...
+
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         """The status of each issue, in batched searches (`key in (...)`, pages of up to 100)."""
         ...

@@ -7,6 +7,7 @@ currency, never across currencies.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,11 @@ class EscalatedDeal:
     def target(self) -> str:
         """The effect target of what this deal alone owes (its note, its comment)."""
         return f"deal-{self.number}"
+
+    @property
+    def label(self) -> str:
+        """The Jira label the P1 gets for this deal: `deal-` and the account, as Jira labels allow."""
+        return "deal-" + ("-".join(re.findall(r"[a-z0-9]+", self.account.lower())) or str(self.number))
 
     def describe(self) -> str:
         """One line for the incident's note and the P1's comment: account, ARR, criterion, the SE."""

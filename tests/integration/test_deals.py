@@ -82,6 +82,9 @@ def test_three_deals_of_one_failure_make_one_incident_one_p1_two_notes_two_comme
     assert len([c for c in comments if LINKED in c]) == 2
     assert any("Globex" in n and "480,000 USD" in n and "se@globex.example" in n for n in notes)
     assert any("Hooli" in c and "250,000 EUR" in c and "Hooli: zero data loss" in c for c in comments)
+    labels = acme.jira.issue(shown["jira"]["key"]).labels
+    assert [label for label in labels if label.startswith("deal-")] == ["deal-globex", "deal-hooli"]
+    assert len(acme.jira.requests_to("PUT", r"/rest/api/2/issue/[A-Z]+-\d+")) == 2
     assert [(d["account"], d["arr"], d["currency"], d["reporter"]) for d in shown["deals"]] == [
         ("Initech", "500000", "USD", "se@initech.example"),
         ("Globex", "480000", "USD", "se@globex.example"),
