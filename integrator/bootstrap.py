@@ -225,6 +225,7 @@ def build(
         pager=out.pager,
         tracker=out.tracker,
         contacts=settings.protocol.contacts,
+        repage_arr=settings.grouping.repage_arr,
     )
     resolve = settings.sync.resolve_page_on_fix
     tokens = Tokens(storage.tokens, clock=clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
@@ -76,6 +77,12 @@ class ProtocolSettings(BaseModel):
 
     contacts: Literal["warn", "require", "off"] = "warn"  # a report without the buyer's or sponsor's email
     tell_customer_within_minutes: int = Field(default=60, gt=0)  # then the reporter is reminded, once
+
+
+class GroupingSettings(BaseModel):
+    """Reports of one failure from several deals: one page, one P1; re-paged once past this ARR."""
+
+    repage_arr: Decimal | None = Field(default=None, gt=0)  # summed per currency; unset = never
 
 
 class AuthSettings(BaseModel):
@@ -153,6 +160,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     server: ServerSettings = ServerSettings()
     protocol: ProtocolSettings = ProtocolSettings()
+    grouping: GroupingSettings = GroupingSettings()
 
     _split = field_validator("source_roots", mode="before")(_split_commas)
 

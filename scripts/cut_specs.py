@@ -110,6 +110,7 @@ SOURCES = (
                 ("get", "/project/{projectIdOrKey}"),
                 ("post", "/issue"),
                 ("get", "/issue/{issueIdOrKey}"),
+                ("put", "/issue/{issueIdOrKey}"),  # a linked deal's label
                 ("get", "/issue/{issueIdOrKey}/comment"),
                 ("post", "/issue/{issueIdOrKey}/comment"),
                 ("get", "/issue/{issueIdOrKey}/remotelink"),

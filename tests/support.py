@@ -151,6 +151,7 @@ class MemoryTracker:
     tickets: dict[str, Ticket] = field(default_factory=dict)  # by label
     links: dict[tuple[str, str], str] = field(default_factory=dict)
     comments: list[tuple[str, str]] = field(default_factory=list)
+    labels: dict[str, list[str]] = field(default_factory=dict)  # by key, as added
     failures: list[IntegrationError] = field(default_factory=list)
     apply_before_failing: bool = False  # the lost-answer case: the create lands, the reply does not
     calls: list[str] = field(default_factory=list)
@@ -187,6 +188,9 @@ class MemoryTracker:
     def has_comment(self, key: str, text: str) -> bool:
         self.calls.append("has_comment")
         return (key, text) in self.comments
+
+    def add_label(self, key: str, label: str) -> None:
+        self.labels.setdefault(key, []).append(label)
 
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         self.calls.append("statuses")

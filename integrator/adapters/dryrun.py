@@ -88,6 +88,9 @@ class DryRunTracker:
     def has_comment(self, key: str, text: str) -> bool:
         return False
 
+    def add_label(self, key: str, label: str) -> None:
+        record("would label the Jira P1", {"label": label})
+
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         return []
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from integrator.domain.escalation import EffectKind, Escalation, Owed, Topic
 from integrator.domain.status import SyncPlan
 from integrator.messages.audiences import recipients
 
 
 def tell(escalation: Escalation, topic: Topic) -> tuple[Owed, ...]:
-    """The emails (one per recipient, each owed once) and chat post that announce `topic`."""
-    emails = tuple(
-        Owed(EffectKind.EMAIL, f"{topic}:{address}", {"to": address, "role": role, "topic": topic.value})
-        for role, address in recipients(escalation, topic)
-    )
+    """The emails (one per recipient, each owed once) and chat post that announce `topic`.
+
+    Every deal's people are told, each in the words of their own deal (its number in the payload);
+    someone in several deals gets one email, of the first.
+    """
+    emails: dict[str, Owed] = {}
+    for deal in escalation.deals:
+        for role, address in recipients(escalation.for_deal(deal.number), topic):
+            payload: dict[str, Any] = {"to": address, "role": role, "topic": topic.value}
+            payload |= {"deal": deal.number} if deal.number > 1 else {}
+            emails.setdefault(f"{topic}:{address}", Owed(EffectKind.EMAIL, f"{topic}:{address}", payload))
     # The reminder to tell the customer is the reporter's own: not posted to the team's chat.
     posted = escalation.owner.team.chat_webhook and topic != Topic.TELL_CUSTOMER
     chat = (Owed(EffectKind.CHAT, topic, {"topic": topic.value}),) if posted else ()
-    return emails + chat
+    return (*emails.values(), *chat)
 
 
 def owed_by(escalation: Escalation, plan: SyncPlan) -> tuple[Owed, ...]:

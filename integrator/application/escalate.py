@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,15 +16,17 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.halting import check_halt, owed_halt
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
+from integrator.domain.deals import EscalatedDeal, arr_at_risk, describe_arr, match_notice
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
 from integrator.domain.fingerprint import fingerprint_of
 from integrator.domain.jsonbody import load_json
+from integrator.domain.money import exact
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.protocol import ContactsPolicy, contact_refusal, contact_warning, missing_contacts
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
-from integrator.errors import InvalidInput, field_messages
+from integrator.errors import InvalidInput, NotFound, field_messages
 
 OWED = (Owed(EffectKind.PAGE), Owed(EffectKind.TICKET), Owed(EffectKind.LINK))
 
@@ -55,6 +59,7 @@ class Escalator:
     pager: Pager
     tracker: Tracker
     contacts: ContactsPolicy = "warn"  # a report without the customer's contacts: warned, refused, or let be
+    repage_arr: Decimal | None = None  # deals of one failure past this ARR (per currency): re-paged, once
 
     def warnings(self, report: FailureReport) -> list[str]:
         """What the Sales Engineer is warned of before the report goes out; with `require`, the
@@ -102,6 +107,21 @@ class Escalator:
             ),
         )
 
+    def match(self, report: FailureReport) -> Escalation | None:
+        """The open escalation of the same failure this report would be added to (the oldest), if any.
+
+        None when the report says `link: false`, has no trace to take a fingerprint from, or repeats
+        an idempotency key (a repeat is answered with what the key stored, not with a match)."""
+        if not report.link or (report.idempotency_key and self.store.find_by_key(report.idempotency_key)):
+            return None
+        fingerprint = self.prepare(report).fingerprint
+        found = self.store.open_with_fingerprint(fingerprint.id) if fingerprint else []
+        return found[-1] if found else None
+
+    def notice(self, match: Escalation) -> str:
+        """The match, in the words the form and `integrator plan` show it."""
+        return match_notice(match.report.deal.account, match.id, match.created_at, self.clock.now())
+
     def plan(self, report: FailureReport) -> tuple[Escalation, dict[str, Any], dict[str, Any]]:
         """What escalating this report would do: the escalation, the page and the P1 (nothing sent)."""
         escalation = self.prepare(report)
@@ -117,9 +137,80 @@ class Escalator:
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
         owed = (*OWED, *owed_halt(escalation, self.catalog), *tell(escalation, Topic.ESCALATED))
-        return self.store.add(escalation, owed=owed, event=reported)
+        return self.store.add(
+            escalation,
+            owed=owed,
+            event=reported,
+            link=partial(linked, repage_arr=self.repage_arr) if report.link else None,
+        )
+
+    def unlink(self, escalation_id: str, number: int, *, by: str) -> Escalation:
+        """Deal `number` was a different failure after all: it becomes an escalation of its own, with
+        its own page, P1 and clock (from now); both timelines say so. Returns the new escalation,
+        stored with what it owes (the caller drives it, as after `submit`)."""
+        escalation = self.store.get(escalation_id)
+        deal = next((d for d in escalation.linked_deals if d.number == number), None)
+        if deal is None:
+            raise NotFound(
+                f"escalation {escalation_id} has no linked deal {number} (deal 1 is the escalation)"
+            )
+        new = self.prepare(deal.report.model_copy(update={"link": False}))
+        text = f"Unlinked by {by} from escalation {escalation_id}, where it was deal {number}: a different"
+        text += f" failure. Reported by {deal.reporter}: {deal.report.failure.title}."
+        text += f" Owner: {new.owner.explain()}"
+        new = replace(new, timeline=(Event(at=new.created_at, kind="reported", text=text, data={}),))
+        owed = (*OWED, *tell(new, Topic.ESCALATED))
+        gone = (
+            f"Deal {number} ({deal.account}) unlinked by {by}: a different failure, now escalation {new.id}"
+        )
+        events = [
+            Event(at=new.created_at, kind="deal_unlinked", text=gone, data={"deal": number, "to": new.id})
+        ]
+        return self.store.unlink(escalation_id, number, new=new, owed=owed, events=events)
 
     def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Submit, then drive every effect that is due now (page first)."""
         escalation, created = self.submit(report)
         return self.dispatcher.drive(escalation.id), created
+
+
+def linked(
+    escalation: Escalation, deal: EscalatedDeal, *, repage_arr: Decimal | None = None
+) -> tuple[list[Owed], list[Event]]:
+    """What adding `deal` to an open escalation of its failure owes: no page and no P1, but a note
+    on the incident and a comment on the P1 naming the deal, the new deal's people told (each
+    address once per escalation), and the timeline's line with the ARR now at risk. When this deal
+    takes the ARR at risk past `repage_arr`, the incident's urgency is raised and the executive
+    escalation told, once per escalation."""
+    # Unfinished: the incident's title and the P1's summary still name deal 1's ARR (not the sum);
+    # the disclosure panel, customer updates, status page, halt/resume and the RCA promise are still
+    # the escalation's (deal 1's), not each deal's; the new deal's "escalated" email does not yet
+    # say how much of the shared fix clock is left.
+    grown = replace(escalation, linked_deals=(*escalation.linked_deals, deal))
+    text = deal.describe()
+    owed = [
+        Owed(EffectKind.NOTE, deal.target, {"text": text}),
+        Owed(EffectKind.COMMENT, deal.target, {"text": text, "label": deal.label}),
+        *(o for o in tell(grown, Topic.ESCALATED) if o.kind == EffectKind.EMAIL),
+    ]
+    line = (
+        f"Deal {deal.number} linked: {deal.account} (ARR {exact(deal.arr, deal.currency)}), reported by "
+        f"{deal.reporter}: {deal.report.failure.title}. ARR at risk: {describe_arr(grown.deals)}"
+    )
+    events = [Event(at=deal.created_at, kind="deal_linked", text=line, data={"deal": deal.number})]
+    if repage_arr is not None and crossed(escalation, grown, repage_arr):
+        told = (o for o in tell(grown, Topic.ARR_AT_RISK) if o.kind == EffectKind.EMAIL)
+        owed += [Owed(EffectKind.URGENCY, "arr_at_risk"), *told]
+        text = f"ARR at risk {describe_arr(grown.deals)} passed {repage_arr:,} (re-page threshold)"
+        text += ": urgency raised, executive escalation told"
+        events.append(Event(at=deal.created_at, kind="arr_threshold", text=text, data={}))
+    return owed, events
+
+
+def crossed(before: Escalation, after: Escalation, threshold: Decimal) -> bool:
+    """Whether the summed ARR of some currency reaches `threshold` after, and did not before."""
+    had = {a.currency: a.amount for a in arr_at_risk(before.deals)}
+    return any(
+        a.amount >= threshold and had.get(a.currency, Decimal(0)) < threshold
+        for a in arr_at_risk(after.deals)
+    )

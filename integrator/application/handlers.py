@@ -117,6 +117,8 @@ class Handlers:
         text, key = str(effect.payload["text"]), escalation.ticket_key
         if not (attempt > 1 and self.tracker.has_comment(key, text)):
             self.tracker.comment(key, text)
+        if label := effect.payload.get("label"):  # a linked deal's: the P1 is found by its deals too
+            self.tracker.add_label(key, str(label))
         return Outcome(result={"key": key})
 
     def note(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:
@@ -156,7 +158,8 @@ class Handlers:
         if "body" in p:  # written by a person (the customer update): sent as they wrote it
             message = Message(to=str(p["to"]), subject=str(p["subject"]), body=str(p["body"]))
         else:
-            message = compose(escalation, topic=str(p["topic"]), role=str(p["role"]), to=str(p["to"]))
+            seen = escalation.for_deal(int(p.get("deal", 1)))  # a linked deal's people: their own deal
+            message = compose(seen, topic=str(p["topic"]), role=str(p["role"]), to=str(p["to"]))
         # A lost SMTP reply can mean a second copy; mail servers give no way to ask, so we accept it.
         self.mailer.send(message)
         return Outcome(result={"to": message.to, "subject": message.subject, "at": self.now().isoformat()})

@@ -8,13 +8,14 @@ error; store methods raise `errors.AlreadyRecorded`, `errors.StoreUnavailable` o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from integrator.domain.accounts import Account
 from integrator.domain.checkup import Finding
+from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -112,6 +113,10 @@ class Tracker(Protocol):
         """Whether the issue already has a comment `comment(key, text)` would add (a lost reply's)."""
         ...
 
+    def add_label(self, key: str, label: str) -> None:
+        """Add a label to the issue (Jira keeps each label once: repeating it adds nothing)."""
+        ...
+
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         """The status of each issue, in batched searches (`key in (...)`, pages of up to 100)."""
         ...
@@ -165,11 +170,36 @@ class Attempt:
     timeline: tuple[Event, ...] = ()
 
 
+# What linking a report to an open escalation of the same failure owes: given that escalation (as
+# stored) and the new deal, the effects and the timeline events (see `Escalator.linked`).
+Linker = Callable[[Escalation, EscalatedDeal], tuple[Sequence[Owed], Sequence[Event]]]
+
+
 class EscalationStore(Protocol):
     """Escalations, the effects they owe and their timelines; every method is one transaction."""
 
-    def add(self, escalation: Escalation, *, owed: Sequence[Owed], event: Event) -> tuple[Escalation, bool]:
-        """Store a new escalation with what it owes; (the first one, False) on a repeated idempotency key."""
+    def add(
+        self, escalation: Escalation, *, owed: Sequence[Owed], event: Event, link: Linker | None = None
+    ) -> tuple[Escalation, bool]:
+        """Store a new escalation with what it owes; (the first one, False) on a repeated idempotency key.
+
+        With `link`, when an open escalation has the same fingerprint, the report becomes its next
+        deal instead, owing what `link` returns: (that escalation, True). Atomic: reports of one
+        failure arriving together (threads, processes, replicas) make one escalation."""
+        ...
+
+    def unlink(
+        self,
+        escalation_id: str,
+        number: int,
+        *,
+        new: Escalation,
+        owed: Sequence[Owed],
+        events: Sequence[Event],
+    ) -> Escalation:
+        """Take deal `number` off the escalation and store it as `new`, an escalation of its own owing
+        `owed`; `events` go on the first escalation's timeline. One transaction; `NotFound` when the
+        escalation has no such linked deal (deal 1 is the escalation itself)."""
         ...
 
     def apply(

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from integrator.application.disclosure import disclosure
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.escalation import Escalation
 from integrator.domain.fingerprint import Fingerprint
 from integrator.domain.halt import halt_status
+from integrator.domain.report import FailureReport
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _amount(value: Decimal) -> str:
+    """An amount as exact text: "480000" for 480,000 however it was written, cents when there are any."""
+    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value)
 
 
 def fingerprint_dict(f: Fingerprint | None) -> dict[str, Any] | None:
@@ -84,7 +92,29 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
         "timeline": [{"at": _time(ev.at), "kind": ev.kind, "text": ev.text} for ev in e.timeline],
         "halt": halt_dict(e),
         "disclosure": [row.as_dict() for row in disclosure(e)],
+        "deals": [
+            {
+                "deal": d.number,
+                "account": d.account,
+                "arr": _amount(d.arr),
+                "currency": d.currency,
+                "reporter": d.reporter,
+                "criterion": d.report.failure.criterion,
+                "title": d.report.failure.title,
+                "created_at": _time(d.created_at),
+            }
+            for d in e.deals
+        ],
+        "arr_at_risk": [{"currency": a.currency, "amount": _amount(a.amount)} for a in arr_at_risk(e.deals)],
     }
+
+
+def submitted_dict(e: Escalation, report: FailureReport, warnings: list[str]) -> dict[str, Any]:
+    """The answer to a report: the escalation, its warnings, and which deal the report became
+    (`linked`: added to an open escalation of the same failure instead of paging again)."""
+    deal = e.deal_of(report)
+    number = deal.number if deal else 1
+    return {**escalation_dict(e), "warnings": warnings, "linked": number > 1, "deal": number}
 
 
 def halt_dict(e: Escalation) -> dict[str, Any] | None:

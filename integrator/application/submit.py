@@ -46,7 +46,7 @@ class Submitter:
         different report it is a `Conflict` (the key would otherwise hide the new failure).
         """
         escalation, created = self.escalator.submit(report)
-        if not created and escalation.report != report:
+        if not created and report not in [deal.report for deal in escalation.deals]:
             raise Conflict(
                 f"idempotency_key {report.idempotency_key!r} was already used for a different report"
                 f" (escalation {escalation.id}); nothing new was stored",

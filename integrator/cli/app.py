@@ -124,6 +124,12 @@ def escalate(
     file: ReportFile = None,
     as_json: JsonFlag = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and store, send nothing.")] = False,
+    separate: Annotated[
+        bool,
+        typer.Option(
+            "--separate", help="A different failure: never add it to an open escalation of the same one."
+        ),
+    ] = False,
     *,
     flags: ReportFlags,
 ) -> None:
@@ -132,20 +138,25 @@ def escalate(
     Give the report as JSON (--file) or as flags.
     --account NAME fills the deal fields neither gives from that account's latest report.
     """
-    from integrator.application.present import escalation_dict
+    from integrator.application.present import submitted_dict
     from integrator.cli import console
 
     report = parse_file(file, flags, lambda: services(ctx, dry_run=dry_run).accounts)
+    if separate:
+        report = report.model_copy(update={"link": False})
     escalator = services(ctx, dry_run=dry_run).escalator
     warnings = escalator.warnings(report)  # a required contact missing: exit 2, nothing stored
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
     escalation, created = escalator.escalate(report)
+    answer = submitted_dict(escalation, report, warnings)
     if as_json:
-        out.print_json(data={**escalation_dict(escalation), "warnings": warnings})
+        out.print_json(data=answer)
     else:
         if not created:
             out.print(f"Already escalated (idempotency key {report.idempotency_key!r}); showing the first.")
+        elif answer["linked"]:
+            out.print(console.linked_line(escalation, answer["deal"]), markup=False)
         console.show_escalation(out, escalation)
         pending = [f for f in escalation.effects if f.state == EffectState.PENDING]
         if pending and not escalation.dry_run:
@@ -156,18 +167,34 @@ def escalate(
 @app.command()
 @with_report_flags
 def plan(
-    ctx: typer.Context, file: ReportFile = None, as_json: JsonFlag = False, *, flags: ReportFlags
+    ctx: typer.Context,
+    file: ReportFile = None,
+    as_json: JsonFlag = False,
+    separate: Annotated[
+        bool, typer.Option("--separate", help="A different failure: show it as its own page and P1.")
+    ] = False,
+    *,
+    flags: ReportFlags,
 ) -> None:
     """Show what `escalate` would do for a report (--file or flags): owner, page, ticket; sends nothing."""
     from integrator.cli import console
 
     s = services(ctx)
-    escalation, page, ticket = s.escalator.plan(parse_file(file, flags, lambda: s.accounts))
+    report = parse_file(file, flags, lambda: s.accounts)
+    if separate:
+        report = report.model_copy(update={"link": False})
+    escalation, page, ticket = s.escalator.plan(report)
     result = console.plan_dict(escalation, page, ticket)
+    match = s.escalator.match(report)
+    notice = s.escalator.notice(match) if match else None
     if as_json:
-        out.print_json(data={"plan": True, "sent": False, **result})
+        linked = {"id": match.id, "url": match.url, "notice": notice} if match else None
+        out.print_json(data={"plan": True, "sent": False, **result, "match": linked})
         return
     out.print("[bold yellow]PLAN: nothing was sent or stored.[/]")
+    if notice:
+        out.print(notice, markup=False, highlight=False)
+        out.print("(It is a different failure? `escalate --separate` pages and files it on its own.)")
     out.print(f"Owner: {escalation.owner.team.handle}, page {escalation.owner.engineer}")
     out.print(f"Why:   {result['owner']}")
     out.print("PagerDuty incident that would be created:")
@@ -252,6 +279,28 @@ def resume(
     effect = escalation.effect(EffectKind.RESUME)
     state = effect.state if effect else EffectState.PENDING
     raise typer.Exit({EffectState.DONE: OK, EffectState.FAILED: ERROR}.get(state, PENDING))
+
+
+@app.command()
+def unlink(
+    ctx: typer.Context,
+    escalation_id: Annotated[str, typer.Argument(metavar="ID")],
+    deal: Annotated[int, typer.Argument(metavar="DEAL", help="The deal's number (2, 3, …) in `status ID`.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A linked deal was a different failure: make it an escalation of its own, with its own page and P1."""
+    from integrator.application.present import escalation_dict
+    from integrator.cli import console
+
+    s = services(ctx)
+    new = s.escalator.unlink(escalation_id, deal, by="the command line")
+    escalation = s.dispatcher.drive(new.id)
+    if as_json:
+        out.print_json(data=escalation_dict(escalation))
+    else:
+        out.print(f"Deal {deal} of escalation {escalation_id} is now escalation {escalation.id}.")
+        console.show_escalation(out, escalation)
+    raise typer.Exit(exit_code(escalation))
 
 
 def serve(

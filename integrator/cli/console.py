@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from integrator.application.disclosure import Told, disclosure
+from integrator.domain.deals import arr_at_risk, describe_arr
 from integrator.domain.escalation import EffectState, Escalation
 from integrator.domain.halt import halt_status
 from integrator.domain.money import exact
@@ -26,6 +27,13 @@ def show_escalation(console: Console, e: Escalation) -> None:
     )
     console.print(f"  Owner: {e.owner.team.handle} ({e.owner.team.service}), engineer {e.owner.engineer}")
     console.print(f"  Why:   {e.owner.explain()}")
+    if e.linked_deals:
+        console.print(f"  ARR at risk: {describe_arr(e.deals)} over {len(e.deals)} deals", highlight=False)
+        for d in e.deals:
+            line = (
+                f"    deal {d.number}: {d.account}, {exact(d.arr, d.currency)} ARR, reported by {d.reporter}"
+            )
+            console.print(line, markup=False, highlight=False)
     if e.fingerprint:
         console.print(f"  Failure {e.fingerprint.id}: {escape(e.fingerprint.describe())}", highlight=False)
     if e.page:
@@ -82,8 +90,8 @@ def show_list(console: Console, escalations: Sequence[Escalation]) -> None:
         table.add_row(
             e.id + (" (dry run)" if e.dry_run else ""),
             e.state.value,
-            e.report.deal.account,
-            exact(e.report.deal.arr, e.report.deal.currency, code_first=True),
+            e.report.deal.account + (f" +{len(e.linked_deals)} deals" if e.linked_deals else ""),
+            " + ".join(exact(a.amount, a.currency, code_first=True) for a in arr_at_risk(e.deals)),
             e.owner.team.handle,
             e.page.incident_id if e.page else "-",
             e.ticket.key if e.ticket else "-",
@@ -110,3 +118,11 @@ def show_owners(console: Console, answers: Sequence[tuple[str, Rule | None, str 
 
 def plan_dict(e: Escalation, page: dict[str, Any], ticket: dict[str, Any]) -> dict[str, Any]:
     return {"owner": e.owner.explain(), "pagerduty": page, "jira": ticket}
+
+
+def linked_line(e: Escalation, deal: int) -> str:
+    """What the SE is told when the report joined an open escalation instead of paging again."""
+    return (
+        f"Same failure as escalation {e.id}, opened for {e.report.deal.account}: the engineer is already"
+        f" paged. This report was added to it as deal {deal}; ARR at risk now {describe_arr(e.deals)}."
+    )

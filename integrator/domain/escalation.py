@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from integrator.domain.deals import EscalatedDeal
+
 if TYPE_CHECKING:
     from integrator.domain.fingerprint import Fingerprint
     from integrator.domain.owner import Owner
@@ -68,6 +70,7 @@ class Topic(StrEnum):
     RCA = "rca"
     BREACH = "breach"
     TELL_CUSTOMER = "tell_customer"  # the reporter's reminder: the customer has not been sent an update
+    ARR_AT_RISK = "arr_at_risk"  # the deals of one failure together crossed the re-page threshold
 
 
 class EffectState(StrEnum):
@@ -181,6 +184,7 @@ class Escalation:
     effects: tuple[Effect, ...] = ()
     timeline: tuple[Event, ...] = ()
     fingerprint: Fingerprint | None = None  # the failure's identity; None when the report has no trace
+    linked_deals: tuple[EscalatedDeal, ...] = ()  # deals 2, 3, …: later reports of the same failure
 
     @property
     def label(self) -> str:
@@ -190,6 +194,20 @@ class Escalation:
     @property
     def is_open(self) -> bool:
         return self.state.is_open
+
+    @property
+    def deals(self) -> tuple[EscalatedDeal, ...]:
+        """Every deal this failure puts at risk: the first report's (deal 1), then the linked ones."""
+        return (EscalatedDeal(1, self.report, self.created_at), *self.linked_deals)
+
+    def deal_of(self, report: FailureReport) -> EscalatedDeal | None:
+        """The deal this report became (the first with an equal report), if it is one of them."""
+        return next((d for d in self.deals if d.report == report), None)
+
+    def for_deal(self, number: int) -> Escalation:
+        """The escalation as one deal's people see it: that deal's report (account, contacts, SE)."""
+        deal = next((d for d in self.linked_deals if d.number == number), None)
+        return replace(self, report=deal.report) if deal else self
 
     def effect(self, kind: EffectKind, target: str = "") -> Effect | None:
         return next((e for e in self.effects if e.kind == kind and e.target == target), None)

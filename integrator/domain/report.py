@@ -239,6 +239,7 @@ class FailureReport(_Strict):
     reporter: Reporter
     rca_due: When | None = None
     idempotency_key: Key | None = None
+    link: bool = True  # may be added, as another deal, to an open escalation of the same failure
 
     @classmethod
     def stored(cls, data: Mapping[str, Any]) -> FailureReport:

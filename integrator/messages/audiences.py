@@ -12,7 +12,7 @@ ROLES = (
     "breach_contact",
     "executive_escalation",
 )
-EXECUTIVE_TOPICS = ("escalated", "breach", "fixed")  # when the executive escalation is told
+EXECUTIVE_TOPICS = ("escalated", "breach", "fixed", "arr_at_risk")  # when the executive escalation is told
 TOPICS = tuple(Topic)
 STATE_CHANGES = ("acknowledged", "in_progress", "fixed", "page_resolved")
 
@@ -33,6 +33,8 @@ def recipients(escalation: Escalation, topic: str) -> list[tuple[str, str]]:
         people = [engineer, reporter, *(("breach_contact", c) for c in escalation.owner.team.breach_contacts)]
     elif topic == "tell_customer":
         people = [reporter]
+    elif topic == "arr_at_risk":
+        people = []  # the executive escalation only
     else:
         people = [engineer, reporter]
     if topic in EXECUTIVE_TOPICS:

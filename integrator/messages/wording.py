@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from integrator.domain import clocks
 from integrator.domain.clocks import MILESTONES, PromiseState
+from integrator.domain.deals import describe_arr
 from integrator.domain.escalation import Escalation, Topic
 from integrator.messages.facts import compact_arr, moment
 
@@ -21,6 +22,7 @@ HEADLINES = {
     "rca": "RCA due now",
     "breach": "OVERDUE",
     "tell_customer": "The customer has not been told",
+    "arr_at_risk": "ARR at risk crossed the re-page line",
 }
 
 
@@ -42,6 +44,12 @@ def news(e: Escalation, topic: str, zone: str) -> str:
         at = _when(e.fixed_at, zone) if e.fixed_at else "now"
         status = e.jira_status or "Done"
         return f"The fix is confirmed: {key} is done ({status}) as of {at}. The fix clock is stopped."
+    if topic == "arr_at_risk":
+        accounts = ", ".join(d.account for d in e.deals)
+        return (
+            f"The same failure now blocks {len(e.deals)} deals ({accounts}): {describe_arr(e.deals)} ARR"
+            " at risk, past the line at which the page is raised and you are told."
+        )
     if topic == "page_resolved":
         return f"The PagerDuty page was resolved, but {key} is still open: the fix clock keeps running."
     if topic in MILESTONES:

@@ -8,9 +8,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, text, update
 
-from integrator.application.ports import Attempt
+from integrator.application.ports import Attempt, Linker
+from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     OPEN_STATES,
     Changes,
@@ -25,7 +26,7 @@ from integrator.domain.status import CUSTOMER_TOLD, MILESTONE, Watch
 from integrator.errors import AlreadyRecorded, NotFound
 from integrator.store import accounts, rows
 from integrator.store.leases import LeaseTables
-from integrator.store.tables import effects, escalations, events
+from integrator.store.tables import deals, effects, escalations, events
 
 _FINISH = (
     update(effects)
@@ -52,14 +53,27 @@ class Store(LeaseTables):
         *,
         owed: Sequence[Owed],
         event: Event,
+        link: Linker | None = None,
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with the effects it owes; (the first one, False) on a repeated key.
 
-        Its deal's account is remembered in the same transaction: accepting a report is one commit.
+        With `link`, a report of a failure that an open escalation already has (same fingerprint)
+        becomes that escalation's next deal instead, owing what `link` says: (it, True). The look
+        and the write are one transaction under a lock on the failure, so reports of one failure
+        arriving together make one escalation. Its deal's account is remembered in the same
+        transaction: accepting a report is one commit.
         """
         try:
             with self._writing() as conn:
+                fingerprint = escalation.fingerprint
+                if link is not None and fingerprint is not None:
+                    _lock_failure(conn, fingerprint.id)
+                    same = self._open_same_failure(conn, fingerprint.id)
+                    if same is not None:
+                        return self._link(conn, same, escalation, link), True
                 conn.execute(insert(escalations).values(rows.escalation_row(escalation)))
+                first = EscalatedDeal(1, escalation.report, escalation.created_at)
+                conn.execute(insert(deals).values(rows.deal_row(escalation.id, first)))
                 owing = rows.insert_effects(conn, escalation.id, owed, now=escalation.created_at)
                 rows.insert_events(conn, escalation.id, [event])
                 accounts.remember(
@@ -67,11 +81,63 @@ class Store(LeaseTables):
                 )
         except AlreadyRecorded:
             key = escalation.report.idempotency_key
-            first = self.find_by_key(key) if key else None
-            if first is None:
+            found = self.find_by_key(key) if key else None
+            if found is None:
                 raise
-            return first, False
+            return found, False
         return replace(escalation, effects=tuple(owing), timeline=(event,)), True
+
+    def _open_same_failure(self, conn: Connection, fingerprint_id: str) -> Escalation | None:
+        """The oldest open escalation of this failure, read inside the linking transaction."""
+        is_open = escalations.c.state.in_([s.value for s in OPEN_STATES])
+        query = (
+            select(escalations.c.id)
+            .where(escalations.c.fingerprint == fingerprint_id, is_open)
+            .order_by(escalations.c.created_at, escalations.c.id)
+            .limit(1)
+        )
+        found = conn.execute(query).scalar()
+        return self._read(conn, escalations.c.id == found)[0] if found else None
+
+    def _link(self, conn: Connection, same: Escalation, escalation: Escalation, link: Linker) -> Escalation:
+        """Add the report as `same`'s next deal, with what linking it owes (each effect once, ever)."""
+        last = conn.execute(select(func.max(deals.c.number)).where(deals.c.escalation_id == same.id)).scalar()
+        deal = EscalatedDeal((last or 1) + 1, escalation.report, escalation.created_at)
+        conn.execute(insert(deals).values(rows.deal_row(same.id, deal)))
+        owed, timeline = link(same, deal)
+        have = {(f.kind, f.target) for f in same.effects}
+        new = list({(o.kind, o.target): o for o in owed if (o.kind, o.target) not in have}.values())
+        owing = rows.insert_effects(conn, same.id, new, now=escalation.created_at)
+        rows.insert_events(conn, same.id, timeline)
+        accounts.remember(conn, escalation.report.deal, escalation_id=same.id, at=escalation.created_at)
+        return replace(
+            same,
+            linked_deals=(*same.linked_deals, deal),
+            effects=(*same.effects, *owing),
+            timeline=(*same.timeline, *timeline),
+        )
+
+    def unlink(
+        self,
+        escalation_id: str,
+        number: int,
+        *,
+        new: Escalation,
+        owed: Sequence[Owed],
+        events: Sequence[Event],
+    ) -> Escalation:
+        """Take deal `number` off the escalation and store it as `new` with what it owes (one transaction)."""
+        mine = and_(deals.c.escalation_id == escalation_id, deals.c.number == number, deals.c.number > 1)
+        with self._writing() as conn:
+            if conn.execute(delete(deals).where(mine)).rowcount != 1:
+                raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
+            conn.execute(insert(escalations).values(rows.escalation_row(new)))
+            first = EscalatedDeal(1, new.report, new.created_at)
+            conn.execute(insert(deals).values(rows.deal_row(new.id, first)))
+            rows.insert_effects(conn, new.id, owed, now=new.created_at)
+            rows.insert_events(conn, new.id, new.timeline)
+            rows.insert_events(conn, escalation_id, events)
+        return self.get(new.id)
 
     def apply(
         self,
@@ -190,7 +256,11 @@ class Store(LeaseTables):
         return found[0]
 
     def find_by_key(self, idempotency_key: str) -> Escalation | None:
+        """The escalation a report with this key started, or the one it was linked to as a deal."""
         found = self._load(escalations.c.idempotency_key == idempotency_key)
+        if not found:
+            linked = select(deals.c.escalation_id).where(deals.c.idempotency_key == idempotency_key)
+            found = self._load(escalations.c.id.in_(linked))
         return found[0] if found else None
 
     def recent(
@@ -277,25 +347,57 @@ class Store(LeaseTables):
         together, so an effect seen done always comes with the page or ticket it made, even when
         another worker commits between the statements.
         """
+        with self._reading() as conn:
+            return self._read(conn, where, limit=limit)
+
+    def _read(self, conn: Connection, where: Any, *, limit: int = 200) -> builtins.list[Escalation]:
+        """`_load` on a connection already open (the linking transaction reads through its own)."""
         query = (
             select(escalations.c.id).order_by(escalations.c.created_at.desc(), escalations.c.id).limit(limit)
         )
         if where is not None:
             query = query.where(where)
-        with self._reading() as conn:
-            ids = list(conn.execute(query).scalars())
-            if not ids:
-                return []
-            effect_rows = conn.execute(
-                select(effects).where(effects.c.escalation_id.in_(ids)).order_by(effects.c.id)
-            ).all()
-            by_row = {r.id: r for r in conn.execute(select(escalations).where(escalations.c.id.in_(ids)))}
-            event_rows = conn.execute(
-                select(events).where(events.c.escalation_id.in_(ids)).order_by(events.c.id)
-            ).all()
+        ids = list(conn.execute(query).scalars())
+        if not ids:
+            return []
+        effect_rows = conn.execute(
+            select(effects).where(effects.c.escalation_id.in_(ids)).order_by(effects.c.id)
+        ).all()
+        by_row = {r.id: r for r in conn.execute(select(escalations).where(escalations.c.id.in_(ids)))}
+        event_rows = conn.execute(
+            select(events).where(events.c.escalation_id.in_(ids)).order_by(events.c.id)
+        ).all()
+        deal_rows = conn.execute(
+            select(deals)
+            .where(deals.c.escalation_id.in_(ids), deals.c.number > 1)
+            .order_by(deals.c.escalation_id, deals.c.number)
+        ).all()
+        linked: dict[str, list[EscalatedDeal]] = {i: [] for i in ids}
+        for r in deal_rows:
+            linked[r.escalation_id].append(rows.deal(r))
         by_id: dict[str, tuple[list[Effect], list[Event]]] = {i: ([], []) for i in ids}
         for r in effect_rows:
             by_id[r.escalation_id][0].append(rows.effect(r))
         for r in event_rows:
             by_id[r.escalation_id][1].append(Event(at=r.at, kind=r.kind, text=r.text, data=r.data))
-        return [rows.escalation(by_row[i], *by_id[i], public_url=self.public_url) for i in ids]
+        return [
+            replace(
+                rows.escalation(by_row[i], *by_id[i], public_url=self.public_url),
+                linked_deals=tuple(linked[i]),
+            )
+            for i in ids
+        ]
+
+
+def _lock_failure(conn: Connection, fingerprint_id: str) -> None:
+    """Hold the failure until this transaction ends: one report of it at a time looks, then writes.
+
+    SQLite: take the database's write lock before the look (BEGIN IMMEDIATE; other processes wait
+    their busy timeout). PostgreSQL: a transaction-scoped advisory lock keyed by the fingerprint.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"failure:{fingerprint_id}"}
+        )

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, StoreCounts
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, Linker, StoreCounts
 from integrator.domain.accounts import Account, account_key, remembered
+from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -83,17 +84,55 @@ class MemoryStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def add(self, escalation: Escalation, *, owed: Sequence[Owed], event: Event) -> tuple[Escalation, bool]:
+    def add(
+        self, escalation: Escalation, *, owed: Sequence[Owed], event: Event, link: Linker | None = None
+    ) -> tuple[Escalation, bool]:
         with self._lock:
             key = escalation.report.idempotency_key
             if key and (first := self.find_by_key(key)):
                 return first, False
+            if link is not None and escalation.fingerprint is not None:
+                same = self.open_with_fingerprint(escalation.fingerprint.id)
+                if same:
+                    oldest = min(same, key=lambda e: (e.created_at, e.id))  # as the SQL store picks
+                    return self._link(oldest, escalation, link), True
             self._escalations[escalation.id] = replace(escalation, effects=(), timeline=(event,))
             self._owe(escalation.id, owed)
             self.accounts.remember(
                 escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
             )
             return self.get(escalation.id), True
+
+    def _link(self, same: Escalation, escalation: Escalation, link: Linker) -> Escalation:
+        """Add the report as `same`'s next deal, with what linking it owes (each effect once, ever)."""
+        deal = EscalatedDeal(max(d.number for d in same.deals) + 1, escalation.report, escalation.created_at)
+        self._escalations[same.id] = replace(same, linked_deals=(*same.linked_deals, deal))
+        owed, timeline = link(same, deal)
+        have = {(f.kind, f.target) for f in same.effects}
+        self._owe(same.id, {(o.kind, o.target): o for o in owed if (o.kind, o.target) not in have}.values())
+        self._change(same.id, None, timeline)
+        self.accounts.remember(escalation.report.deal, escalation_id=same.id, at=escalation.created_at)
+        return self.get(same.id)
+
+    def unlink(
+        self,
+        escalation_id: str,
+        number: int,
+        *,
+        new: Escalation,
+        owed: Sequence[Owed],
+        events: Sequence[Event],
+    ) -> Escalation:
+        with self._lock:
+            e = self.get(escalation_id)
+            kept = tuple(d for d in e.linked_deals if d.number != number)
+            if len(kept) == len(e.linked_deals):
+                raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
+            self._escalations[escalation_id] = replace(e, linked_deals=kept)
+            self._change(escalation_id, None, events)
+            self._escalations[new.id] = replace(new, effects=(), linked_deals=())
+            self._owe(new.id, owed)
+            return self.get(new.id)
 
     def apply(
         self,
@@ -187,7 +226,7 @@ class MemoryStore:
             return self._escalations[escalation_id]
 
     def find_by_key(self, idempotency_key: str) -> Escalation | None:
-        return self._first(lambda e: e.report.idempotency_key == idempotency_key)
+        return self._first(lambda e: any(d.report.idempotency_key == idempotency_key for d in e.deals))
 
     def recent(self, *, states: Collection[State] | None = None, limit: int = 200) -> list[Escalation]:
         with self._lock:

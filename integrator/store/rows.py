@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert
 
 from integrator.application.ports import Attempt
+from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -263,3 +264,22 @@ def escalation(
         timeline=tuple(timeline),
         fingerprint=_fingerprint(r),
     )
+
+
+def deal_row(escalation_id: str, deal: EscalatedDeal) -> dict[str, Any]:
+    report = deal.report
+    return {
+        "escalation_id": escalation_id,
+        "number": deal.number,
+        "report": report.model_dump(mode="json"),
+        "account": deal.account,
+        "arr": str(deal.arr),
+        "currency": deal.currency,
+        "reporter": deal.reporter,
+        "idempotency_key": report.idempotency_key,
+        "created_at": deal.created_at,
+    }
+
+
+def deal(r: Row[Any]) -> EscalatedDeal:
+    return EscalatedDeal(number=r.number, report=FailureReport.stored(r.report), created_at=r.created_at)

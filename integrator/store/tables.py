@@ -193,3 +193,19 @@ accounts = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("name_key", name="uq_accounts_name_key"),
 )
+
+# The deals of an escalation (domain/deals.py): deal 1 is the first report, the next ones are later
+# reports of the same failure linked to it. A linked deal's idempotency key finds it again.
+deals = Table(
+    "deals",
+    metadata,
+    Column("escalation_id", String(32), ForeignKey("escalations.id"), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("report", Json, nullable=False),
+    Column("account", Text, nullable=False),
+    Column("arr", String(32), nullable=False),  # the Decimal as text: exact on SQLite too
+    Column("currency", String(3), nullable=False),
+    Column("reporter", String(320), nullable=False),
+    Column("idempotency_key", String(200), unique=True, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -30,6 +30,7 @@ from integrator.web.request_id import RequestId
 from integrator.web.routes import (
     api,
     customer_update,
+    deals,
     form,
     halt,
     health,
@@ -217,6 +218,7 @@ def _include_pages(app: FastAPI, services: Services, parts: _Parts) -> None:
             tell_within_minutes=s.settings.protocol.tell_customer_within_minutes,
         )
     )  # fmt: skip
+    app.include_router(deals.router(auth=who, submitter=submitter))
     app.include_router(openapi.docs_router(pages))
     if s.settings.auth.mode == "token":
         app.include_router(auth.router(who, pages, secure=parts.secure))

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from integrator.application.insights import duration, percent
 from integrator.application.ports import Clock
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.money import exact
 from integrator.web.security import Csrf
 
@@ -48,7 +49,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, time_left=time_left, local_time=local_time, link=link)
+    env.filters.update(
+        money=money, time_left=time_left, local_time=local_time, link=link, arr_at_risk=arr_at_risk
+    )
     env.filters.update(duration=duration, percent=percent)
     return env
 

@@ -86,6 +86,22 @@ class DisclosureOut(BaseModel):
     detail: str
 
 
+class DealOut(BaseModel):
+    deal: int = Field(description="1 = the first report; later reports of the same failure follow")
+    account: str
+    arr: str = Field(description='a decimal number as a string, e.g. "480000"')
+    currency: str
+    reporter: str
+    criterion: str
+    title: str
+    created_at: str
+
+
+class AmountOut(BaseModel):
+    currency: str
+    amount: str = Field(description="the deals' ARR in this currency, summed (currencies are never mixed)")
+
+
 class EscalationOut(BaseModel):
     id: str
     url: str
@@ -110,12 +126,19 @@ class EscalationOut(BaseModel):
     disclosure: list[DisclosureOut] = Field(
         description="who has been told, per role: the first thing to read"
     )
+    deals: list[DealOut] = Field(description="every deal this failure puts at risk, the first report first")
+    arr_at_risk: list[AmountOut] = Field(description="the deals' ARR summed per currency")
 
 
 class CreatedOut(EscalationOut):
     warnings: list[str] = Field(
         description="what the reporter is warned of, e.g. a customer contact not named"
     )
+    linked: bool = Field(
+        description="true: the report was added, as another deal, to an open escalation of the same"
+        " failure (no new page, no new P1); the answer is that escalation, still 201"
+    )
+    deal: int = Field(description="the deal this report is in the escalation (1 when it opened it)")
 
 
 class EscalationList(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any
 
 from integrator.application.disclosure import REMINDED, Told, customer_told, disclosure
 from integrator.application.updates import next_update_number
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.escalation import Effect, EffectState, Escalation, status_page_url
 from integrator.domain.halt import halt_status
 from integrator.messages.customer import customer_update_draft
@@ -38,6 +39,7 @@ def escalation_page(
         "effects": [effect_view(effect) for effect in escalation.effects],
         "refresh": REFRESH_SECONDS if pending and values is None else None,
         "halt": halt_status(escalation),
+        "arr_at_risk": arr_at_risk(escalation.deals),
         **customer_sections(escalation, public_url=public_url, values=values, errors=errors),
     }
 

@@ -16,8 +16,8 @@ from integrator.errors import NotFound
 from tests.support import FakeClock, report_data
 
 
-def submit(services: Services, **failure: object) -> str:
-    escalation, _ = services.escalator.submit(parse_report(report_data(**failure)))
+def submit(services: Services, *, link: bool = True, **failure: object) -> str:
+    escalation, _ = services.escalator.submit(parse_report({**report_data(**failure), "link": link}))
     return escalation.id
 
 
@@ -352,9 +352,9 @@ def test_open_escalations_are_found_by_their_fingerprint_newest_first(
 ) -> None:
     first = services.store.get(submit(services, stack_trace=POOL_TRACE.format(line=88)))
     clock.advance(minutes=5)
-    again = submit(services, stack_trace=POOL_TRACE.format(line=93), title="Same failure, another deal")
+    again = submit(services, stack_trace=POOL_TRACE.format(line=93), title="Same failure, apart", link=False)
     clock.advance(minutes=5)
-    fixed = submit(services, stack_trace=POOL_TRACE.format(line=97), title="Same failure, fixed")
+    fixed = submit(services, stack_trace=POOL_TRACE.format(line=97), title="Same failure, fixed", link=False)
     services.store.apply(fixed, now=clock.now(), changes=Changes(state=State.FIXED))
     other = submit(services, stack_trace=POOL_TRACE.format(line=88).replace("PoolExhausted", "PoolClosed"))
     submit(services, stack_trace="")
@@ -365,3 +365,111 @@ def test_open_escalations_are_found_by_their_fingerprint_newest_first(
     assert [e.id for e in found] == [again, first.id]
     assert services.store.get(other).fingerprint != first.fingerprint
     assert services.store.open_with_fingerprint("0000000000000000") == []
+
+
+# -- the same failure from several deals -----------------------------------------------------------
+
+
+def deal_report(account: str, arr: object, *, line: int = 88, **extra: object) -> dict[str, object]:
+    data = report_data(stack_trace=POOL_TRACE.format(line=line))
+    data["deal"] = {"account": account, "arr": arr}
+    data["reporter"] = {"name": f"SE of {account}", "email": f"se@{account.lower()}.example"}
+    return {**data, **extra}
+
+
+def test_a_report_of_an_open_failure_becomes_its_next_deal_owing_a_note_and_a_comment(
+    services: Services, clock: FakeClock
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    clock.advance(minutes=30)
+    again, created = services.escalator.submit(parse_report(deal_report("Globex", "480,000", line=93)))
+
+    stored = services.store.get(first.id)
+    assert created
+    assert again.id == first.id == stored.id
+    assert [(d.number, d.account, d.arr, d.reporter) for d in stored.deals] == [
+        (1, "Initech", 500000, "se@initech.example"),
+        (2, "Globex", 480000, "se@globex.example"),
+    ]
+    assert [e.id for e in services.store.recent()] == [first.id]
+    owed = {(f.kind, f.target) for f in stored.effects}
+    assert {(EffectKind.NOTE, "deal-2"), (EffectKind.COMMENT, "deal-2")} <= owed
+    assert (EffectKind.EMAIL, "escalated:se@globex.example") in owed  # the new deal's SE is told
+    assert [p for k, p in ((f.kind, f.payload) for f in stored.effects) if k == EffectKind.PAGE] == [{}]
+    assert "Globex" in stored.effect(EffectKind.NOTE, "deal-2").payload["text"]  # type: ignore[union-attr]
+    assert stored.timeline[-1].kind == "deal_linked"
+    assert "ARR at risk: 980,000 USD" in stored.timeline[-1].text
+
+
+def test_a_report_that_says_link_false_or_whose_failure_is_fixed_is_an_escalation_of_its_own(
+    services: Services, clock: FakeClock
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    apart, _ = services.escalator.submit(parse_report(deal_report("Globex", 1, link=False)))
+    services.store.apply(first.id, now=clock.now(), changes=Changes(state=State.FIXED))
+    services.store.apply(apart.id, now=clock.now(), changes=Changes(state=State.CLOSED))
+    after_fix, _ = services.escalator.submit(parse_report(deal_report("Hooli", 2)))
+
+    assert len({first.id, apart.id, after_fix.id}) == 3
+    assert [len(services.store.get(i).deals) for i in (first.id, apart.id, after_fix.id)] == [1, 1, 1]
+
+
+def test_a_linked_deal_sent_again_with_its_key_gives_the_escalation_and_adds_nothing(
+    services: Services,
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    second = parse_report(deal_report("Globex", 480000, idempotency_key="globex-1"))
+    services.escalator.submit(second)
+
+    again, created = services.escalator.submit(second)
+
+    assert not created
+    assert again.id == first.id
+    assert len(services.store.get(first.id).deals) == 2
+
+
+def test_five_reports_of_one_failure_at_once_make_one_escalation_and_four_linked_deals(
+    services: Services,
+) -> None:
+    reports = [parse_report(deal_report(f"Account{n}", 100000, line=80 + n)) for n in range(5)]
+    gate = threading.Barrier(5)
+    ids: list[str] = []
+
+    def send(n: int) -> None:
+        gate.wait()
+        ids.append(services.escalator.submit(reports[n])[0].id)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    (only,) = services.store.recent()
+    assert set(ids) == {only.id}
+    assert sorted(d.number for d in only.deals) == [1, 2, 3, 4, 5]
+    assert len([f for f in only.effects if f.kind == EffectKind.PAGE]) == 1
+    assert len([f for f in only.effects if f.kind == EffectKind.NOTE]) == 4
+
+
+def test_an_unlinked_deal_is_an_escalation_of_its_own_and_its_number_is_not_given_again(
+    services: Services, clock: FakeClock
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    services.escalator.submit(parse_report(deal_report("Globex", 480000)))
+    services.escalator.submit(parse_report(deal_report("Hooli", 250000)))
+    clock.advance(minutes=5)
+
+    apart = services.escalator.unlink(first.id, 2, by="pat")
+    later, _ = services.escalator.submit(parse_report(deal_report("Umbrella", 1)))  # joins the oldest
+
+    kept = services.store.get(first.id)
+    assert [(d.number, d.account) for d in kept.deals] == [(1, "Initech"), (3, "Hooli"), (4, "Umbrella")]
+    assert later.id == first.id
+    assert [(d.number, d.account) for d in services.store.get(apart.id).deals] == [(1, "Globex")]
+    assert {f.kind for f in services.store.get(apart.id).effects} >= {EffectKind.PAGE, EffectKind.TICKET}
+    assert [e.kind for e in kept.timeline].count("deal_unlinked") == 1
+    with pytest.raises(NotFound):
+        services.escalator.unlink(first.id, 2, by="pat")
+    with pytest.raises(NotFound):
+        services.escalator.unlink(first.id, 1, by="pat")

@@ -99,6 +99,7 @@ class FakeJira(FakeServer):
             route("GET", f"{API}/project/{KEY}", self._project),
             route("POST", f"{API}/issue", self._create),
             route("GET", issue, self._get_issue),
+            route("PUT", issue, self._edit_issue),
             route("GET", f"{issue}/comment", self._comments),
             route("POST", f"{issue}/comment", self._add_comment),
             # The contract describes this answer as one link; Jira (rightly) answers a list.
@@ -270,6 +271,25 @@ class FakeJira(FakeServer):
             return json_reply(200, self._render().comments(issue, chosen, start, len(issue.comments)))
 
         return self._with_issue(match, page)
+
+    def _edit_issue(self, request: Recorded, match: Any) -> Reply:
+        """`PUT .../issue/{key}`: only `update.labels` `add` operations (what integrator sends); 204."""
+        update = request.json.get("update") if isinstance(request.json, dict) else None
+        operations = update.get("labels") if isinstance(update, dict) and set(update) == {"labels"} else None
+        if not isinstance(operations, list) or not all(
+            isinstance(o, dict) and set(o) == {"add"} and isinstance(o["add"], str) and " " not in o["add"]
+            for o in operations
+        ):
+            return error(400, labels="the fake Jira edits only labels, by update add, without spaces")
+
+        def edit(issue: JiraIssue) -> Reply:
+            for operation in operations:
+                if operation["add"] not in issue.labels:
+                    issue.labels.append(operation["add"])
+            issue.updated = self._now()
+            return Reply(204)
+
+        return self._with_issue(match, edit)
 
     def _add_comment(self, request: Recorded, match: Any) -> Reply:
         text = request.json.get("body") if isinstance(request.json, dict) else None

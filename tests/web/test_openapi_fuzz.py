@@ -30,6 +30,7 @@ OPERATIONS = [
     ("GET", "/api/v1/accounts/{name}"),
     ("POST", "/api/v1/escalations/{escalation_id}/resume"),
     ("GET", "/api/v1/insights"),
+    ("POST", "/api/v1/escalations/{escalation_id}/deals/{deal}/unlink"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -42,6 +43,7 @@ TAKES_INPUT = {
     "/api/v1/accounts/{name}",
     "/api/v1/escalations/{escalation_id}/resume",
     "/api/v1/insights",
+    "/api/v1/escalations/{escalation_id}/deals/{deal}/unlink",
 }
 EXAMPLES = 30
 CONFIG = {

@@ -171,6 +171,15 @@ class JiraTracker:
             if not comments or start >= int(page.get("total") or 0):
                 return
 
+    def add_label(self, key: str, label: str) -> None:
+        """Edit the issue's labels with an `update` `add` (the other labels are left as they are)."""
+        body = json.dumps({"update": {"labels": [{"add": label}]}})
+
+        def put(jira: JIRA) -> None:
+            jira._session.put(jira._get_url(f"issue/{quote(key, safe='')}"), data=body)
+
+        self._call(f"PUT label {label} on {key}", put)
+
     def _post_transition(self, key: str, transition_id: str) -> None:
         """POST the transition with its id as the string Jira gave (`transition_issue` sends an int)."""
         body = json.dumps({"transition": {"id": transition_id}})

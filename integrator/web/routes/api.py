@@ -14,13 +14,14 @@ from pydantic import ValidationError
 
 from integrator.application.accounts import FOUND_MAX, account_dict
 from integrator.application.escalate import Escalator, parse_report
-from integrator.application.present import escalation_dict
+from integrator.application.present import escalation_dict, submitted_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
 from integrator.domain.escalation import OPEN_STATES, State
 from integrator.errors import InvalidInput, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
+from integrator.web.routes.deals import unlink
 from integrator.web.routes.halt import resume
 from integrator.web.schemas import (
     AccountList,
@@ -80,6 +81,7 @@ def router(
     _preview(routes, auth, escalator)
     _accounts(routes, auth, accounts)
     _resume(routes, auth, submitter, escalator)
+    _unlink(routes, auth, submitter)
     return routes
 
 
@@ -104,7 +106,7 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
         warnings = submitter.escalator.warnings(report)  # a required contact missing: 422, nothing stored
         escalation, created = await submitter.submit_async(report, channel="api")
         return JSONResponse(
-            {**escalation_dict(escalation), "warnings": warnings},
+            submitted_dict(escalation, report, warnings),  # 201 also when linked: a new deal was stored
             status_code=201 if created else 200,
             headers={"Location": f"/api/v1/escalations/{escalation.id}"},
         )
@@ -161,6 +163,26 @@ def _resume(routes: APIRouter, auth: Authenticator, submitter: Submitter, escala
             resume, submitter, escalator.clock, escalation_id, by=principal.name
         )
         return JSONResponse(escalation_dict(escalation))
+
+
+def _unlink(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> None:
+    @routes.post(
+        "/escalations/{escalation_id}/deals/{deal}/unlink",
+        status_code=201,
+        summary="A linked deal was a different failure: make it an escalation of its own (page, P1)",
+        response_model=None,
+        responses={
+            201: {"model": EscalationOut, "description": "The deal's own escalation; its page was attempted"},
+            **_errors(401, 403, 404, 422),
+        },
+    )
+    async def unlink_deal(request: Request, escalation_id: str, deal: int) -> Response:
+        principal = await asyncio.to_thread(auth.api, request)
+        only_params(request)
+        new = await asyncio.to_thread(unlink, submitter, escalation_id, deal, by=principal.name)
+        return JSONResponse(
+            escalation_dict(new), status_code=201, headers={"Location": f"/api/v1/escalations/{new.id}"}
+        )
 
 
 def _preview(routes: APIRouter, auth: Authenticator, escalator: Escalator) -> None:

@@ -15,6 +15,7 @@ from integrator.application.escalate import Escalator
 from integrator.application.ports import Clock
 from integrator.application.preview import Preview, preview_owner
 from integrator.application.submit import Submitter
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.escalation import OPEN_STATES
 from integrator.errors import InvalidInput
 from integrator.web import reportform
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 OPEN = OPEN_STATES
 CONFIRMED = "contacts_confirmed"  # the Sales Engineer read the contact warnings and submits anyway
+MATCH_SEEN = "match_seen"  # the escalation of the same failure the Sales Engineer was shown
+SEPARATE = "separate"  # checked: "this is a different failure", never added to that escalation
 
 
 class _FormPage:
@@ -45,10 +48,12 @@ class _FormPage:
         errors: Mapping[str, str] | None = None,
         preview: Preview | None = None,
         warnings: list[str] | None = None,
+        match: tuple[str, str] | None = None,
         status: int = 200,
     ) -> Response:
         context: dict[str, Any] = {"values": values, "errors": errors or {}, "preview": preview}
         context["warnings"] = warnings or []
+        context["match"] = match  # (escalation id, notice)
         context.update(zones=self.zones, required=reportform.REQUIRED, label_of=reportform.label)
         return self.pages.render(request, "form.html", context, status=status, user=principal.name)
 
@@ -99,9 +104,14 @@ def _submit(
             return form_page(request, principal, values, preview=preview)
         try:
             report = await asyncio.to_thread(reportform.report_from, values)
+            if form.get(SEPARATE) == "yes":
+                report = report.model_copy(update={"link": False})
             warnings = escalator.warnings(report)
-            if warnings and form.get(CONFIRMED) != "yes":  # stop and tell: warned before anything is sent
-                return form_page(request, principal, values, warnings=warnings)
+            match = None if form.get(MATCH_SEEN) else await asyncio.to_thread(escalator.match, report)
+            shown = (match.id, escalator.notice(match)) if match else None
+            # Stop and tell, and stop and show the match: both before anything is sent.
+            if (warnings and form.get(CONFIRMED) != "yes") or shown:
+                return form_page(request, principal, values, warnings=warnings, match=shown)
             escalation, _ = await submitter.submit_async(report, channel="form")
         except InvalidInput as exc:  # the form's job: show each message at its field, keep the input
             return form_page(request, principal, values, errors=exc.fields, status=422)
@@ -115,7 +125,8 @@ def _open_escalations(routes: APIRouter, auth: Authenticator, pages: Pages, stor
         found = store.recent(states=OPEN)
         at_stake: dict[str, Any] = {}
         for e in found:
-            at_stake[e.report.deal.currency] = at_stake.get(e.report.deal.currency, 0) + e.report.deal.arr
+            for a in arr_at_risk(e.deals):
+                at_stake[a.currency] = at_stake.get(a.currency, 0) + a.amount
         context = {"escalations": found, "at_stake": sorted(at_stake.items()), "customer_told": customer_told}
         return pages.render(request, "list.html", context, user=principal.name)
 

@@ -1,0 +1,52 @@
+"""Unlinking a deal: the escalation page's button and the API both run `unlink` here.
+
+The deal becomes an escalation of its own (stored with its page and P1 owed in one commit); its
+effects are then driven on the background lane for as long as a submission waits for its page,
+and whatever is left runs in sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from concurrent.futures import Future
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from integrator.application.submit import Submitter
+from integrator.domain.escalation import Escalation
+from integrator.web.auth import Authenticator
+
+log = logging.getLogger(__name__)
+
+
+def unlink(submitter: Submitter, escalation_id: str, number: int, *, by: str) -> Escalation:
+    """Make deal `number` its own escalation and send its page for a bounded time; the new escalation."""
+    new = submitter.escalator.unlink(escalation_id, number, by=by)
+    future = submitter.page_lane.submit(submitter.dispatcher.drive, new.id)
+    future.add_done_callback(_report_crash)
+    concurrent.futures.wait([future], timeout=submitter.page_wait)
+    return submitter.store.get(new.id)
+
+
+def _report_crash(future: Future[Escalation]) -> None:
+    # The edge of the worker: say it; the effects stay owed for sync.
+    exc = None if future.cancelled() else future.exception()
+    if exc is not None:
+        log.error("paging an unlinked deal failed; sync will retry", exc_info=exc)
+
+
+def router(*, auth: Authenticator, submitter: Submitter) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+
+    @routes.post("/escalations/{escalation_id}/deals/{number}/unlink")
+    async def unlink_button(request: Request, escalation_id: str, number: int) -> Response:
+        principal = await asyncio.to_thread(auth.web, request)
+        form = await request.form(max_files=0, max_fields=10)
+        auth.csrf.check_form(request, form)
+        new = await asyncio.to_thread(unlink, submitter, escalation_id, number, by=principal.name)
+        return RedirectResponse(f"/escalations/{new.id}", status_code=303)
+
+    return routes
