@@ -89,7 +89,7 @@ class InsightFacts:
     """What a store counted for one `InsightsQuery`."""
 
     escalations: int = 0
-    deals: int = 0  # one deal per escalation until escalations carry several deals
+    deals: int = 0  # every deal of the period's escalations: its first report and those linked to it
     still_open: int = 0
     arr_cents: Mapping[str, int] = field(default_factory=dict)  # currency → ARR at risk, in cents
     spreads: Sequence[Spread] = ()

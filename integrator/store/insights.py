@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Engine,
     Integer,
     MetaData,
+    Numeric,
     Select,
     String,
     Table,
@@ -49,7 +51,7 @@ from integrator.domain.insights import (
     WeekCount,
 )
 from integrator.store.errors import translated
-from integrator.store.tables import UtcDateTime, effects, escalations, events
+from integrator.store.tables import UtcDateTime, deals, effects, escalations, events
 
 DONE = EffectState.DONE.value
 
@@ -111,7 +113,7 @@ class _Reader:
         promises = self.conn.execute(self._promises()).one()
         return InsightFacts(
             escalations=count,
-            deals=count,  # one deal per escalation; count a deals table here once escalations have several
+            deals=count + int(self.conn.execute(self._linked()).scalar_one()),
             still_open=int(still_open or 0),
             arr_cents={c: int(a) for c, a in self.conn.execute(self._arr())},
             spreads=self._spreads(),
@@ -130,9 +132,23 @@ class _Reader:
         is_open = case((self.scope.c.state.in_([s.value for s in OPEN_STATES]), 1))
         return select(func.count(), func.sum(is_open)).select_from(self.scope)
 
+    def _linked(self) -> Select[Any]:
+        """The deals linked to the period's escalations (deal 1 of each is the escalation's own report)."""
+        linked = deals.join(self.scope, self.scope.c.id == deals.c.escalation_id)
+        return select(func.count()).select_from(linked).where(deals.c.number > 1)
+
     def _arr(self) -> Select[Any]:
+        """ARR at risk per currency: every deal of the period's escalations, in whole cents."""
         s = self.scope
-        return select(s.c.currency, func.sum(s.c.arr_cents)).group_by(s.c.currency).order_by(s.c.currency)
+        linked_cents = cast(func.round(cast(deals.c.arr, Numeric(15, 2)) * 100), BigInteger)
+        every_deal = union_all(
+            select(s.c.currency.label("currency"), s.c.arr_cents.label("cents")),
+            select(deals.c.currency, linked_cents)
+            .select_from(deals.join(s, s.c.id == deals.c.escalation_id))
+            .where(deals.c.number > 1),
+        ).subquery("every_deal")
+        d = every_deal.c
+        return select(d.currency, func.sum(d.cents)).group_by(d.currency).order_by(d.currency)
 
     def _weeks(self) -> list[WeekCount]:
         s = self.scope

@@ -50,7 +50,7 @@ def count_insights(found: Iterable[Escalation], done_at: DoneAt, q: InsightsQuer
     within = q.tell_within.total_seconds()
     return InsightFacts(
         escalations=len(chosen),
-        deals=len(chosen),
+        deals=sum(len(e.deals) for e in chosen),
         still_open=sum(1 for e in chosen if e.is_open),
         arr_cents=_arr(chosen),
         spreads=_spreads(moments, by_team=True) + _spreads(moments, by_team=False),
@@ -143,10 +143,13 @@ def _cents(e: Escalation) -> tuple[str, int]:
 
 
 def _arr(chosen: Iterable[Escalation]) -> dict[str, int]:
+    """ARR at risk per currency over every deal: the escalation's own report and the deals linked to it."""
     total: Counter[str] = Counter()
     for e in chosen:
         currency, cents = _cents(e)
         total[currency] += cents
+        for deal in e.linked_deals:
+            total[deal.currency] += int((deal.arr * 100).to_integral_value())
     return dict(sorted(total.items()))
 
 

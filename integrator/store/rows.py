@@ -109,8 +109,7 @@ def escalation_row(e: Escalation) -> dict[str, Any]:
 def insight_columns(report: dict[str, Any], owner: dict[str, Any]) -> dict[str, Any]:
     """The copies Insights filters and sums by: the owner team, the account, its ARR in cents.
 
-    One deal per escalation for now; when escalations carry several deals, ARR at risk is summed
-    over a deals table instead of these columns.
+    The first report's deal; Insights adds the deals linked later from the `deals` table.
     """
     deal = report["deal"]
     return {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from integrator.application.escalate import parse_report
 from integrator.bootstrap import Services
 from integrator.domain.insights import Breach, InsightFacts, InsightsQuery, Measure, Spread, Tally, WeekCount
+from tests.contract.test_store_contract import deal_report
 from tests.insights_history import INGEST, NOW, PLATFORM, SINCE, UNTIL, seed_history
 from tests.support import FakeClock
 
@@ -78,3 +80,18 @@ def test_a_period_without_escalations_counts_nothing(services: Services, clock: 
         services.stats.insights(InsightsQuery(since=SINCE, until=UNTIL, now=NOW, team="@acme/nobody"))
         == InsightFacts()
     )
+
+
+def test_deals_linked_to_an_escalation_count_as_deals_and_their_arr_is_at_risk(
+    services: Services, clock: FakeClock
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    clock.advance(minutes=30)
+    services.escalator.submit(parse_report(deal_report("Globex", "480,000.50", line=93)))
+    services.escalator.submit(parse_report(deal_report("Hooli", "€200k", line=97)))
+
+    facts = services.stats.insights(InsightsQuery(since=SINCE, until=UNTIL, now=NOW))
+
+    assert [len(services.store.get(first.id).deals)] == [3]
+    assert (facts.escalations, facts.deals) == (1, 3)
+    assert facts.arr_cents == {"EUR": 20_000_000, "USD": 98_000_050}
