@@ -193,3 +193,14 @@ def test_a_mistyped_query_parameter_is_a_422_not_a_silently_wider_list(
 
     assert answer.status_code == 422
     assert answer.json()["fields"] == {"stat": "is not a parameter of this route"}
+
+
+def test_a_single_valued_query_parameter_given_twice_is_a_422_not_the_last_one_kept(
+    client: TestClient, bearer: dict[str, str]
+) -> None:
+    twice = client.get("/api/v1/insights?team=@acme/ingest&team=@acme/query", headers=bearer)
+    states = client.get("/api/v1/escalations?state=open&state=fixed", headers=bearer)
+
+    assert twice.status_code == 422
+    assert twice.json()["fields"] == {"team": "is given more than once; give it once"}
+    assert states.status_code == 200  # state is documented as repeatable

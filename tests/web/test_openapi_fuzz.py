@@ -6,6 +6,7 @@ token, over real HTTP. Every default check runs, with two adjustments:
   states (the registry and catalog loaded at run time, IANA time zone names, locations-or-trace);
   such a report gets a 422 naming each field.
 - 413 counts as rejecting schema-invalid data: the generator's giant strings exceed the body limit.
+- The bearer token is not generated (nor dropped) by the fuzzer; `test_api` covers requests without it.
 (schemathesis' `pytest.from_fixture` does not run under this pytest, hence `given` by hand.)
 """
 
@@ -35,24 +36,25 @@ OPERATIONS = [
     ("GET", "/readyz"),
     ("GET", "/metrics"),
 ]
+# Routes with input a schema can refuse (a free-text path segment alone has no invalid value).
 TAKES_INPUT = {
     "/api/v1/escalations",
-    "/api/v1/escalations/{escalation_id}",
     "/api/v1/owners/preview",
     "/api/v1/accounts",
-    "/api/v1/accounts/{name}",
-    "/api/v1/escalations/{escalation_id}/resume",
     "/api/v1/insights",
     "/api/v1/escalations/{escalation_id}/deals/{deal}/unlink",
 }
 EXAMPLES = 30
 CONFIG = {
+    # The token is the test's to send (`headers=bearer`), not a parameter to mutate: a case whose only
+    # flaw was a dropped Authorization header would be sent with it again and rightly answered 200.
+    "generation": {"with-security-parameters": False},
     "checks": {
         "positive_data_acceptance": {"enabled": False},
         "negative_data_rejection": {
             "expected-statuses": [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]
         },
-    }
+    },
 }
 
 

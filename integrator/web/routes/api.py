@@ -59,11 +59,19 @@ async def read_json(request: Request) -> bytes:
     return await request.body()
 
 
-def only_params(request: Request, *known: str) -> None:
-    """Refuse query parameters a route does not take: `?stat=open` must not quietly list everything."""
+def only_params(request: Request, *known: str, repeatable: tuple[str, ...] = ()) -> None:
+    """Refuse query parameters a route does not take (`?stat=open` must not quietly list everything),
+    and a single-valued one given twice (`?team=a&team=b` must not quietly keep the last)."""
     unknown = [name for name in request.query_params if name not in known]
     if unknown:
         raise InvalidInput(dict.fromkeys(unknown, "is not a parameter of this route"))
+    repeated = [
+        name
+        for name in dict.fromkeys(request.query_params)
+        if name not in repeatable and len(request.query_params.getlist(name)) > 1
+    ]
+    if repeated:
+        raise InvalidInput(dict.fromkeys(repeated, "is given more than once; give it once"))
 
 
 def router(
@@ -138,7 +146,7 @@ def _listing(routes: APIRouter, auth: Authenticator, store: EscalationStore) -> 
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> Response:
         auth.api(request)
-        only_params(request, "state", "limit")
+        only_params(request, "state", "limit", repeatable=("state",))
         wanted: set[State] = set()
         for name in state or []:
             wanted |= OPEN if name == "open" else {State(name)}
