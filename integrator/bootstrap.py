@@ -47,7 +47,8 @@ from integrator.settings import Settings
 from integrator.store.accounts import SqlAccountStore
 from integrator.store.db import connect, migrate
 from integrator.store.escalations import Store
-from integrator.store.memory import MemorySessionStore, MemoryStore, MemoryTokenStore
+from integrator.store.memory import MemoryStore
+from integrator.store.memory_records import MemorySessionStore, MemoryTokenStore
 from integrator.store.sessions import SqlSessionStore
 from integrator.store.stats import SqlStats
 from integrator.store.tokens import SqlTokenStore

@@ -71,11 +71,7 @@ class Store(LeaseTables):
                     same = self._open_same_failure(conn, fingerprint.id)
                     if same is not None:
                         return self._link(conn, same, escalation, link), True
-                conn.execute(insert(escalations).values(rows.escalation_row(escalation)))
-                first = EscalatedDeal(1, escalation.report, escalation.created_at)
-                conn.execute(insert(deals).values(rows.deal_row(escalation.id, first)))
-                owing = rows.insert_effects(conn, escalation.id, owed, now=escalation.created_at)
-                rows.insert_events(conn, escalation.id, [event])
+                owing = rows.insert_escalation(conn, escalation, owed, [event])
                 accounts.remember(
                     conn, escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
                 )
@@ -131,11 +127,7 @@ class Store(LeaseTables):
         with self._writing() as conn:
             if conn.execute(delete(deals).where(mine)).rowcount != 1:
                 raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
-            conn.execute(insert(escalations).values(rows.escalation_row(new)))
-            first = EscalatedDeal(1, new.report, new.created_at)
-            conn.execute(insert(deals).values(rows.deal_row(new.id, first)))
-            rows.insert_effects(conn, new.id, owed, now=new.created_at)
-            rows.insert_events(conn, new.id, new.timeline)
+            rows.insert_escalation(conn, new, owed, new.timeline)
             rows.insert_events(conn, escalation_id, events)
         return self.get(new.id)
 

@@ -31,7 +31,18 @@ from integrator.domain.fingerprint import Fingerprint
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
 from integrator.domain.status import Watch
-from integrator.store.tables import effects, events
+from integrator.store.tables import deals, effects, escalations, events
+
+
+def insert_escalation(
+    conn: Connection, e: Escalation, owed: Sequence[Owed], timeline: Sequence[Event]
+) -> builtins.list[Effect]:
+    """A new escalation's rows: itself, its first deal, what it owes and its timeline."""
+    conn.execute(insert(escalations).values(escalation_row(e)))
+    conn.execute(insert(deals).values(deal_row(e.id, EscalatedDeal(1, e.report, e.created_at))))
+    owing = insert_effects(conn, e.id, owed, now=e.created_at)
+    insert_events(conn, e.id, timeline)
+    return owing
 
 
 def insert_effects(
