@@ -23,7 +23,7 @@ from integrator import logs
 from integrator.application.handlers import Handlers, Outcome
 from integrator.application.leases import Heartbeat
 from integrator.application.planning import Planned, recording
-from integrator.application.ports import Attempt, Clock, EscalationStore
+from integrator.application.ports import Attempt, Clock, EscalationStore, Hold
 from integrator.application.retrying import RetryPolicy, next_attempt_delay
 from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation, Event
 from integrator.errors import Rejected, Unavailable
@@ -64,22 +64,38 @@ class Dispatcher:
         return self._drive(self.store.get(escalation_id), kinds)[0]
 
     def drive_read(
-        self, escalation: Escalation, *, kinds: Collection[EffectKind] | None = None
+        self,
+        escalation: Escalation,
+        *,
+        kinds: Collection[EffectKind] | None = None,
+        held: Sequence[Effect] = (),
     ) -> Escalation:
-        """`drive`, for an escalation the caller has just read or made (it is not read again)."""
-        return self._drive(escalation, kinds)[0]
+        """`drive`, for an escalation the caller has just read or made (it is not read again).
+
+        `held`: effects the caller stored claimed (`hold`), run first without claiming them again.
+        """
+        return self._drive(escalation, kinds, held)[0]
+
+    def hold(self, *kinds: EffectKind) -> Hold:
+        """A claim on a new escalation's effects of `kinds`, taken as it is stored: one lease long."""
+        return Hold(frozenset(kinds), self.clock.now() + self.lease)
 
     def drive_due(self) -> int:
         """Run every effect that is due anywhere; returns how many escalations had one run."""
         ids = self.store.due_escalations(now=self.clock.now())
         return sum(self._drive(escalation, None)[1] for escalation in self.store.load(ids))
 
-    def _drive(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> tuple[Escalation, bool]:
+    def _drive(
+        self, escalation: Escalation, kinds: Collection[EffectKind] | None, taken: Sequence[Effect] = ()
+    ) -> tuple[Escalation, bool]:
         ran = False
         planned: list[Attempt] = []  # recorded together: nothing outside depends on them
         while ready := self._ready(escalation, kinds):
             now = self.clock.now()
-            claimed = self.store.claim([e.id for e in ready], now=now, lease_until=now + self.lease)
+            if taken:  # claimed as they were stored, moments ago (the heartbeat renews the lease)
+                claimed, taken = list(taken), ()
+            else:
+                claimed = self.store.claim([e.id for e in ready], now=now, lease_until=now + self.lease)
             if not claimed:
                 break
             with self.heart.holding(claimed) as held:

@@ -14,10 +14,19 @@ from pydantic import ValidationError
 from integrator.application.announce import tell
 from integrator.application.dispatch import Dispatcher
 from integrator.application.halting import check_halt, owed_halt
-from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
+from integrator.application.ports import Clock, EscalationStore, Hold, Pager, Tracker
 from integrator.domain.clocks import default_rca_due, fix_due
 from integrator.domain.deals import EscalatedDeal, arr_at_risk, describe_arr, match_notice
-from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
+from integrator.domain.escalation import (
+    Effect,
+    EffectKind,
+    Escalation,
+    Event,
+    Owed,
+    State,
+    Topic,
+    escalation_url,
+)
 from integrator.domain.fingerprint import fingerprint_of
 from integrator.domain.jsonbody import load_json
 from integrator.domain.money import exact
@@ -129,20 +138,32 @@ class Escalator:
 
     def submit(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Store the escalation and what it owes, in one transaction; (first, False) on a repeat."""
+        escalation, created, _ = self.accept(report)
+        return escalation, created
+
+    def accept(
+        self, report: FailureReport, *, hold: Hold | None = None
+    ) -> tuple[Escalation, bool, tuple[Effect, ...]]:
+        """`submit`, with the new escalation's effects of `hold`'s kinds stored claimed by the
+        caller: (escalation, created, the effects held). A repeat or a linked deal holds none."""
         if report.idempotency_key and (first := self.store.find_by_key(report.idempotency_key)):
-            return first, False
+            return first, False, ()
         self.warnings(report)  # a required contact missing: refused before anything is stored
         escalation = self.prepare(report)
         text = f"Reported by {report.reporter.email}: {report.failure.title}. "
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})
         owed = (*OWED, *owed_halt(escalation, self.catalog), *tell(escalation, Topic.ESCALATED))
-        return self.store.add(
+        stored, created = self.store.add(
             escalation,
             owed=owed,
             event=reported,
             link=partial(linked, repage_arr=self.repage_arr) if report.link else None,
+            hold=hold,
         )
+        if hold is None or not created or stored.id != escalation.id:
+            return stored, created, ()
+        return stored, created, tuple(e for e in stored.effects if e.kind in hold.kinds)
 
     def unlink(self, escalation_id: str, number: int, *, by: str) -> Escalation:
         """Deal `number` was a different failure after all: it becomes an escalation of its own, with

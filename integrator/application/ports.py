@@ -19,6 +19,7 @@ from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
     Effect,
+    EffectKind,
     EffectState,
     Escalation,
     Event,
@@ -170,6 +171,15 @@ class Attempt:
     timeline: tuple[Event, ...] = ()
 
 
+@dataclass(frozen=True)
+class Hold:
+    """Effects of these kinds that a new escalation owes are stored already claimed until `until`
+    (their first attempt taken) by the caller, who runs them next: no separate claim to commit."""
+
+    kinds: frozenset[EffectKind]
+    until: datetime
+
+
 # What linking a report to an open escalation of the same failure owes: given that escalation (as
 # stored) and the new deal, the effects and the timeline events (see `Escalator.linked`).
 Linker = Callable[[Escalation, EscalatedDeal], tuple[Sequence[Owed], Sequence[Event]]]
@@ -179,13 +189,20 @@ class EscalationStore(Protocol):
     """Escalations, the effects they owe and their timelines; every method is one transaction."""
 
     def add(
-        self, escalation: Escalation, *, owed: Sequence[Owed], event: Event, link: Linker | None = None
+        self,
+        escalation: Escalation,
+        *,
+        owed: Sequence[Owed],
+        event: Event,
+        link: Linker | None = None,
+        hold: Hold | None = None,
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with what it owes; (the first one, False) on a repeated idempotency key.
 
         With `link`, when an open escalation has the same fingerprint, the report becomes its next
         deal instead, owing what `link` returns: (that escalation, True). Atomic: reports of one
-        failure arriving together (threads, processes, replicas) make one escalation."""
+        failure arriving together (threads, processes, replicas) make one escalation. With `hold`,
+        the new escalation's effects of its kinds are stored claimed (see `Hold`); nothing else is."""
         ...
 
     def unlink(

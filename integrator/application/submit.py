@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
-from integrator.application.ports import EscalationStore, SubmitMetrics
-from integrator.domain.escalation import EffectKind, EffectState, Escalation
+from integrator.application.ports import EscalationStore, Hold, SubmitMetrics
+from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation
 from integrator.domain.report import FailureReport
 from integrator.errors import Conflict
 
@@ -45,7 +46,8 @@ class Submitter:
         The same idempotency key with the same report gives the first escalation; with a
         different report it is a `Conflict` (the key would otherwise hide the new failure).
         """
-        escalation, created = self.escalator.submit(report)
+        hold = self.dispatcher.hold(EffectKind.PAGE)  # stored claimed: the page lane runs it at once
+        escalation, created, held = self.escalator.accept(report, hold=hold)
         if not created and report not in [deal.report for deal in escalation.deals]:
             raise Conflict(
                 f"idempotency_key {report.idempotency_key!r} was already used for a different report"
@@ -57,7 +59,7 @@ class Submitter:
             return escalation, created, None
         page = escalation.effect(EffectKind.PAGE)
         first_page = page is not None and page.state == EffectState.PENDING
-        paging = self.page_lane.submit(self._page, escalation, first_page)
+        paging = self.page_lane.submit(self._page, escalation, first_page, held, hold)
         paging.add_done_callback(self._report_crash)
         return escalation, created, paging
 
@@ -74,17 +76,28 @@ class Submitter:
     async def submit_async(self, report: FailureReport, *, channel: str) -> tuple[Escalation, bool]:
         """Accept, then wait at most `page_wait` for the page without holding a thread."""
         escalation, created, paging = await asyncio.to_thread(self.accept, report, channel=channel)
+        return await self.paged(escalation, paging), created
+
+    async def paged(self, escalation: Escalation, paging: Future[Escalation] | None) -> Escalation:
+        """The escalation `accept` stored, as its page left it: waited for at most `page_wait`,
+        without holding a thread."""
         if paging is None:
-            return escalation, created
+            return escalation
         done, _ = await asyncio.wait({asyncio.wrap_future(paging)}, timeout=self.page_wait)
         if done and not paging.exception():
-            return paging.result(), created
+            return paging.result()
         # Late (or its run crashed, which `_report_crash` tells): the reply shows what is stored.
-        return await asyncio.to_thread(self.store.get, escalation.id), created
+        return await asyncio.to_thread(self.store.get, escalation.id)
 
-    def _page(self, escalation: Escalation, first_page: bool) -> Escalation:
+    def _page(
+        self, escalation: Escalation, first_page: bool, held: Sequence[Effect], hold: Hold
+    ) -> Escalation:
         # The escalation as `accept` stored it, and then as the page left it: neither is read again.
-        escalation = self.dispatcher.drive_read(escalation, kinds={EffectKind.PAGE})
+        if self.dispatcher.clock.now() > hold.until - self.dispatcher.lease / 2:
+            # The lane was slow to start: the hold may lapse before the heartbeat's first renewal,
+            # so claim afresh (that waits out the hold: the page then goes with a later drive or sync).
+            held = ()
+        escalation = self.dispatcher.drive_read(escalation, kinds={EffectKind.PAGE}, held=held)
         if first_page:
             self.metrics.paged(escalation)
         rest = self.background.submit(self.dispatcher.drive_read, escalation)

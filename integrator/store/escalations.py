@@ -8,9 +8,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 
-from integrator.application.ports import Attempt, Linker
+from integrator.application.ports import Attempt, Hold, Linker
 from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     OPEN_STATES,
@@ -40,6 +52,25 @@ _FINISH = (
     )
 )
 _FINISH_WITH_RESULT = _FINISH.values(result=bindparam("outcome"))
+# A claim: those of the effects (`ids`) that are pending, free and due at `now`, leased until `until`.
+_CLAIMABLE = (
+    effects.c.id.in_(bindparam("ids", expanding=True)),
+    effects.c.state == EffectState.PENDING.value,
+    or_(effects.c.lease_until.is_(None), effects.c.lease_until <= bindparam("now")),
+    or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= bindparam("now")),
+)
+_LOCK_FREE = select(effects.c.id).where(*_CLAIMABLE).with_for_update(skip_locked=True)
+_CLAIM = (
+    update(effects)
+    .where(*_CLAIMABLE)
+    .values(lease_until=bindparam("until"), attempts=effects.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(*effects.c)
+)
+# Most reports carry a key that is new: one narrow indexed look, the escalation read only when found.
+_BY_KEY = union_all(
+    select(escalations.c.id).where(escalations.c.idempotency_key == bindparam("key")),
+    select(deals.c.escalation_id).where(deals.c.idempotency_key == bindparam("key")),
+).limit(1)
 
 
 class Store(LeaseTables):
@@ -54,6 +85,7 @@ class Store(LeaseTables):
         owed: Sequence[Owed],
         event: Event,
         link: Linker | None = None,
+        hold: Hold | None = None,
     ) -> tuple[Escalation, bool]:
         """Store a new escalation with the effects it owes; (the first one, False) on a repeated key.
 
@@ -71,7 +103,7 @@ class Store(LeaseTables):
                     same = self._open_same_failure(conn, fingerprint.id)
                     if same is not None:
                         return self._link(conn, same, escalation, link), True
-                owing = rows.insert_escalation(conn, escalation, owed, [event])
+                owing = rows.insert_escalation(conn, escalation, owed, [event], hold=hold)
                 accounts.remember(
                     conn, escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
                 )
@@ -172,24 +204,13 @@ class Store(LeaseTables):
         self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime
     ) -> builtins.list[Effect]:
         """Take the due and free ones of these effects until `lease_until`, in one transaction."""
-        due = (
-            effects.c.id.in_(list(effect_ids)),
-            effects.c.state == EffectState.PENDING.value,
-            or_(effects.c.lease_until.is_(None), effects.c.lease_until <= now),
-            or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= now),
-        )
+        values = {"ids": list(effect_ids), "now": now, "until": lease_until}
         with self._writing() as conn:
             if conn.dialect.name == "postgresql":
                 # Rows another worker holds are about to be taken: skip them, don't wait.
-                locked = select(effects.c.id).where(*due).with_for_update(skip_locked=True)
-                due = (effects.c.id.in_(list(conn.execute(locked).scalars())), *due[1:])
+                values["ids"] = list(conn.execute(_LOCK_FREE, values).scalars())
             # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
-            claimed = conn.execute(
-                update(effects)
-                .where(*due)
-                .values(lease_until=lease_until, attempts=effects.c.attempts + 1, updated_at=now)
-                .returning(*effects.c)
-            )
+            claimed = conn.execute(_CLAIM, values)
             return sorted((rows.effect(row) for row in claimed), key=lambda e: e.id)
 
     def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
@@ -249,11 +270,9 @@ class Store(LeaseTables):
 
     def find_by_key(self, idempotency_key: str) -> Escalation | None:
         """The escalation a report with this key started, or the one it was linked to as a deal."""
-        found = self._load(escalations.c.idempotency_key == idempotency_key)
-        if not found:
-            linked = select(deals.c.escalation_id).where(deals.c.idempotency_key == idempotency_key)
-            found = self._load(escalations.c.id.in_(linked))
-        return found[0] if found else None
+        with self._reading() as conn:
+            found = conn.execute(_BY_KEY, {"key": idempotency_key}).scalar()
+        return self.get(found) if found else None
 
     def recent(
         self, *, states: Collection[State] | None = None, limit: int = 200

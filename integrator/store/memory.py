@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, Linker, StoreCounts
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, Hold, Linker, StoreCounts
 from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
@@ -55,7 +55,13 @@ class MemoryStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def add(
-        self, escalation: Escalation, *, owed: Sequence[Owed], event: Event, link: Linker | None = None
+        self,
+        escalation: Escalation,
+        *,
+        owed: Sequence[Owed],
+        event: Event,
+        link: Linker | None = None,
+        hold: Hold | None = None,
     ) -> tuple[Escalation, bool]:
         with self._lock:
             key = escalation.report.idempotency_key
@@ -67,7 +73,7 @@ class MemoryStore:
                     oldest = min(same, key=lambda e: (e.created_at, e.id))  # as the SQL store picks
                     return self._link(oldest, escalation, link), True
             self._escalations[escalation.id] = replace(escalation, effects=(), timeline=(event,))
-            self._owe(escalation.id, owed)
+            self._owe(escalation.id, owed, hold=hold)
             self.accounts.remember(
                 escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
             )
@@ -271,13 +277,25 @@ class MemoryStore:
         with self._lock:
             return next((e for e in self.recent(limit=len(self._escalations) or 1) if match(e)), None)
 
-    def _owe(self, escalation_id: str, owed: Iterable[Owed]) -> None:
+    def _owe(self, escalation_id: str, owed: Iterable[Owed], *, hold: Hold | None = None) -> None:
         e = self._escalations[escalation_id]
         new = []
         for o in owed:
+            held = hold is not None and o.kind in hold.kinds
+            attempts = 1 if held else 0
             effect = Effect(
-                self._next_effect, o.kind, EffectState.PENDING, 0, None, None, o.target, {}, dict(o.payload)
+                self._next_effect,
+                o.kind,
+                EffectState.PENDING,
+                attempts,
+                None,
+                None,
+                o.target,
+                {},
+                dict(o.payload),
             )
+            if hold is not None and held:
+                self._leased[effect.id] = hold.until
             self._owner_of[effect.id] = escalation_id
             self._next_effect += 1
             new.append(effect)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert
 
-from integrator.application.ports import Attempt
+from integrator.application.ports import Attempt, Hold
 from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
@@ -33,33 +33,48 @@ from integrator.domain.report import FailureReport
 from integrator.domain.status import Watch
 from integrator.store.tables import deals, effects, escalations, events
 
+# Built once: the store's hottest statements, executed with parameters.
+_INSERT_ESCALATION = insert(escalations)
+_INSERT_DEAL = insert(deals)
+_INSERT_EFFECTS = insert(effects).returning(*effects.c, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(events)
+
 
 def insert_escalation(
-    conn: Connection, e: Escalation, owed: Sequence[Owed], timeline: Sequence[Event]
+    conn: Connection,
+    e: Escalation,
+    owed: Sequence[Owed],
+    timeline: Sequence[Event],
+    *,
+    hold: Hold | None = None,
 ) -> builtins.list[Effect]:
     """A new escalation's rows: itself, its first deal, what it owes and its timeline."""
-    conn.execute(insert(escalations).values(escalation_row(e)))
-    conn.execute(insert(deals).values(deal_row(e.id, EscalatedDeal(1, e.report, e.created_at))))
-    owing = insert_effects(conn, e.id, owed, now=e.created_at)
+    report = e.report.model_dump(mode="json")
+    conn.execute(_INSERT_ESCALATION, escalation_row(e, report))
+    conn.execute(_INSERT_DEAL, deal_row(e.id, EscalatedDeal(1, e.report, e.created_at), report))
+    owing = insert_effects(conn, e.id, owed, now=e.created_at, hold=hold)
     insert_events(conn, e.id, timeline)
     return owing
 
 
 def insert_effects(
-    conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime
+    conn: Connection, escalation_id: str, owed: Sequence[Owed], *, now: datetime, hold: Hold | None = None
 ) -> builtins.list[Effect]:
-    """Insert the owed effects; what was inserted, with the ids the database gave them, in order."""
+    """Insert the owed effects (those `hold` names already claimed); what was inserted, with the ids
+    the database gave them, in order."""
     if not owed:
         return []
+    kinds = hold.kinds if hold else frozenset()
     inserted = conn.execute(
-        insert(effects).returning(*effects.c, sort_by_parameter_order=True),
+        _INSERT_EFFECTS,
         [
             {
                 "escalation_id": escalation_id,
                 "kind": o.kind.value,
                 "target": o.target,
                 "state": EffectState.PENDING.value,
-                "attempts": 0,
+                "attempts": 1 if o.kind in kinds else 0,
+                "lease_until": hold.until if hold and o.kind in kinds else None,
                 "result": {},
                 "payload": o.payload,
                 "created_at": now,
@@ -79,7 +94,7 @@ def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> 
     """Append (escalation id, event) pairs, in one statement."""
     if timeline:
         conn.execute(
-            insert(events),
+            _INSERT_EVENTS,
             [
                 {"escalation_id": i, "at": e.at, "kind": e.kind, "text": e.text, "data": e.data}
                 for i, e in timeline
@@ -99,8 +114,10 @@ def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:
     return values | ({"outcome": dict(attempt.result)} if attempt.result is not None else {})
 
 
-def escalation_row(e: Escalation) -> dict[str, Any]:
-    report, owner = e.report.model_dump(mode="json"), asdict(e.owner)
+def escalation_row(e: Escalation, report: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The escalations row (`report`: the report as JSON, when the caller has it already)."""
+    report = e.report.model_dump(mode="json") if report is None else report
+    owner = asdict(e.owner)
     return {
         "id": e.id,
         "idempotency_key": e.report.idempotency_key,
@@ -276,12 +293,15 @@ def escalation(
     )
 
 
-def deal_row(escalation_id: str, deal: EscalatedDeal) -> dict[str, Any]:
+def deal_row(
+    escalation_id: str, deal: EscalatedDeal, report_json: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The deals row (`report_json`: the deal's report as JSON, when the caller has it already)."""
     report = deal.report
     return {
         "escalation_id": escalation_id,
         "number": deal.number,
-        "report": report.model_dump(mode="json"),
+        "report": report.model_dump(mode="json") if report_json is None else report_json,
         "account": deal.account,
         "arr": str(deal.arr),
         "currency": deal.currency,

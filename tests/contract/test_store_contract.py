@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from integrator.application.escalate import parse_report
-from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, Hold
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Changes, EffectKind, EffectState, Event, Owed, Page, State, Ticket
 from integrator.domain.status import Watch
@@ -58,6 +58,44 @@ def test_only_one_of_two_workers_gets_the_lease_on_an_effect(services: Services,
     assert first.attempts == 1
     assert second == []
     assert after_lease.attempts == 2
+
+
+def test_a_page_held_as_it_is_stored_is_nobody_elses_until_the_hold_lapses(
+    services: Services, clock: FakeClock
+) -> None:
+    hold = Hold(frozenset({EffectKind.PAGE}), clock.now() + timedelta(minutes=2))
+    escalation, created, held = services.escalator.accept(parse_report(report_data()), hold=hold)
+    page = escalation.effect(EffectKind.PAGE)
+    assert created
+    assert page is not None
+    others = [e.id for e in escalation.effects if e.kind != EffectKind.PAGE]
+    now = clock.now()
+
+    elsewhere = services.store.claim([e.id for e in escalation.effects], now=now, lease_until=hold.until)
+    (lapsed,) = services.store.claim(
+        [page.id], now=hold.until + timedelta(seconds=1), lease_until=hold.until + timedelta(minutes=2)
+    )
+
+    assert [e.id for e in held] == [page.id]
+    assert held[0].attempts == 1
+    assert sorted(e.id for e in elsewhere) == sorted(others)  # all but the held page
+    assert lapsed.attempts == 2  # once the hold lapses, the page is anybody's (sync's) again
+
+
+def test_a_repeat_or_a_linked_report_holds_nothing(services: Services, clock: FakeClock) -> None:
+    hold = Hold(frozenset({EffectKind.PAGE}), clock.now() + timedelta(minutes=2))
+    first, _, _ = services.escalator.accept(
+        parse_report({**report_data(), "idempotency_key": "k"}), hold=hold
+    )
+    again, created, held_again = services.escalator.accept(
+        parse_report({**report_data(), "idempotency_key": "k"}), hold=hold
+    )
+    one, _, held_one = services.escalator.accept(parse_report(deal_report("Initech", 500000)), hold=hold)
+    deal, linked, held_deal = services.escalator.accept(parse_report(deal_report("Globex", 1)), hold=hold)
+
+    assert (again.id, created, held_again) == (first.id, False, ())
+    assert len(held_one) == 1
+    assert (deal.id, linked, held_deal) == (one.id, True, ())
 
 
 def test_effects_are_claimed_together_and_only_the_free_ones(services: Services, clock: FakeClock) -> None:

@@ -6,6 +6,7 @@ Every route authenticates first (before the body is read); errors are `problems.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,7 +18,8 @@ from integrator.application.escalate import Escalator, parse_report
 from integrator.application.present import escalation_dict, submitted_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
-from integrator.domain.escalation import OPEN_STATES, State
+from integrator.domain.escalation import OPEN_STATES, Escalation, State
+from integrator.domain.report import FailureReport
 from integrator.errors import InvalidInput, field_messages
 from integrator.web.auth import Authenticator
 from integrator.web.problems import NotJson
@@ -109,10 +111,16 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
     async def create(request: Request) -> Response:
         await asyncio.to_thread(auth.api, request)
         only_params(request)
-        # Parsing and validating up to the body limit is CPU work: off the event loop, as the preview.
-        report = await asyncio.to_thread(parse_report, await read_json(request))
-        warnings = submitter.escalator.warnings(report)  # a required contact missing: 422, nothing stored
-        escalation, created = await submitter.submit_async(report, channel="api")
+        body = await read_json(request)
+
+        def accept() -> tuple[FailureReport, list[str], Escalation, bool, Future[Escalation] | None]:
+            # Parsing up to the body limit is CPU work, and storing is I/O: one trip off the event loop.
+            report = parse_report(body)
+            warnings = submitter.escalator.warnings(report)  # a required contact missing: 422, nothing stored
+            return report, warnings, *submitter.accept(report, channel="api")
+
+        report, warnings, escalation, created, paging = await asyncio.to_thread(accept)
+        escalation = await submitter.paged(escalation, paging)
         return JSONResponse(
             submitted_dict(escalation, report, warnings),  # 201 also when linked: a new deal was stored
             status_code=201 if created else 200,
