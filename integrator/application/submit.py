@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from integrator.application.dispatch import Dispatcher
 from integrator.application.escalate import Escalator
@@ -46,6 +49,46 @@ class Submitter:
         The same idempotency key with the same report gives the first escalation; with a
         different report it is a `Conflict` (the key would otherwise hide the new failure).
         """
+        escalation, created, page = self._store(report, channel=channel)
+        if page is None:
+            return escalation, created, None
+        paging = self.page_lane.submit(page)
+        paging.add_done_callback(self._report_crash)
+        return escalation, created, paging
+
+    async def submit_with(
+        self, prepare: Callable[[], tuple[FailureReport, list[str]]], *, channel: str
+    ) -> tuple[FailureReport, list[str], Escalation, bool]:
+        """`submit_async` for a report `prepare` reads (with its warnings) on the page lane, where
+        it is stored and then paged: one trip off the event loop for the whole page path.
+
+        (report, warnings, the escalation as its page left it or as stored, created)."""
+        accepted: Future[tuple[FailureReport, list[str], Escalation, bool]] = Future()
+        context = contextvars.copy_context()  # the request's log fields go along
+        paging = self.page_lane.submit(context.run, self._accept_then_page, prepare, channel, accepted)
+        paging.add_done_callback(self._report_crash)
+        report, warnings, escalation, created = await asyncio.wrap_future(accepted)
+        return report, warnings, await self.paged(escalation, paging), created
+
+    def _accept_then_page(
+        self,
+        prepare: Callable[[], tuple[FailureReport, list[str]]],
+        channel: str,
+        accepted: Future[tuple[FailureReport, list[str], Escalation, bool]],
+    ) -> Escalation | None:
+        try:
+            report, warnings = prepare()
+            escalation, created, page = self._store(report, channel=channel)
+        except Exception as exc:  # bad input, a conflict, the store down: the request's to answer
+            accepted.set_exception(exc)
+            return None
+        accepted.set_result((report, warnings, escalation, created))
+        return page() if page else None
+
+    def _store(
+        self, report: FailureReport, *, channel: str
+    ) -> tuple[Escalation, bool, Callable[[], Escalation] | None]:
+        """Store the report: (escalation, created, its page to run, when one is owed or pending)."""
         hold = self.dispatcher.hold(EffectKind.PAGE)  # stored claimed: the page lane runs it at once
         escalation, created, held = self.escalator.accept(report, hold=hold)
         if not created and report not in [deal.report for deal in escalation.deals]:
@@ -59,9 +102,7 @@ class Submitter:
             return escalation, created, None
         page = escalation.effect(EffectKind.PAGE)
         first_page = page is not None and page.state == EffectState.PENDING
-        paging = self.page_lane.submit(self._page, escalation, first_page, held, hold)
-        paging.add_done_callback(self._report_crash)
-        return escalation, created, paging
+        return escalation, created, partial(self._page, escalation, first_page, held, hold)
 
     def submit(self, report: FailureReport, *, channel: str) -> tuple[Escalation, bool]:
         """Accept, then block at most `page_wait` for the page: the escalation as it then stands."""
@@ -70,7 +111,7 @@ class Submitter:
             return escalation, created
         done, _ = concurrent.futures.wait([paging], timeout=self.page_wait)
         if done and not paging.exception():
-            return paging.result(), created
+            return paging.result() or escalation, created
         return self.store.get(escalation.id), created
 
     async def submit_async(self, report: FailureReport, *, channel: str) -> tuple[Escalation, bool]:
@@ -78,14 +119,16 @@ class Submitter:
         escalation, created, paging = await asyncio.to_thread(self.accept, report, channel=channel)
         return await self.paged(escalation, paging), created
 
-    async def paged(self, escalation: Escalation, paging: Future[Escalation] | None) -> Escalation:
+    async def paged(
+        self, escalation: Escalation, paging: Future[Escalation] | Future[Escalation | None] | None
+    ) -> Escalation:
         """The escalation `accept` stored, as its page left it: waited for at most `page_wait`,
         without holding a thread."""
         if paging is None:
             return escalation
         done, _ = await asyncio.wait({asyncio.wrap_future(paging)}, timeout=self.page_wait)
         if done and not paging.exception():
-            return paging.result()
+            return paging.result() or escalation
         # Late (or its run crashed, which `_report_crash` tells): the reply shows what is stored.
         return await asyncio.to_thread(self.store.get, escalation.id)
 
@@ -104,7 +147,7 @@ class Submitter:
         rest.add_done_callback(self._report_crash)
         return escalation
 
-    def _report_crash(self, future: Future[Escalation]) -> None:
+    def _report_crash(self, future: Future[Any]) -> None:
         # The edge of a lane's worker: say it, count it; the effect's lease expires and sync
         # retries it. Nothing else is left to do here.
         exc = None if future.cancelled() else future.exception()

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from integrator.domain.accounts import ROLES, Account, Contact, account_key, remembered
@@ -51,6 +51,24 @@ def successor(key: str) -> str:
     return key[:-1] + chr(min(last, 0x10FFFF))
 
 
+# Run with every report accepted: built once (the insert and the lock per dialect).
+_BY_KEY = select(accounts).where(accounts.c.name_key == bindparam("key"))
+_LOCKED = {"postgresql": _BY_KEY.with_for_update()}  # two reports of one account: the second waits
+_INSERT = {
+    name: dialect.insert(accounts).on_conflict_do_nothing(index_elements=["name_key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_COLUMNS = (
+    *("name_key", "name", "arr", "currency", "poc_ends_on", "escalation_id", "updated_at"),
+    *(f"{role}_{part}" for role in ROLES for part in ("name", "email")),
+)
+_UPDATE = (
+    update(accounts)
+    .where(accounts.c.name_key == bindparam("key"))
+    .values({column: bindparam(f"new_{column}") for column in _COLUMNS})
+)
+
+
 def remember(conn: Connection, deal: Deal, *, escalation_id: str, at: datetime) -> None:
     """Update (or create) the deal's account within the caller's transaction."""
     key = account_key(deal.account)
@@ -59,21 +77,16 @@ def remember(conn: Connection, deal: Deal, *, escalation_id: str, at: datetime) 
         return  # too long a name to remember
     before = _locked(conn, key)
     if before is None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(accounts).values(_row(fresh, key))
-        if conn.execute(insert.on_conflict_do_nothing(index_elements=["name_key"])).rowcount == 1:
+        if conn.execute(_INSERT[conn.dialect.name], _row(fresh, key)).rowcount == 1:
             return
         before = _locked(conn, key)  # another report of this new account was first; it is there now
     after = remembered(deal, before=before, escalation_id=escalation_id, at=at)
     if after is not None:
-        conn.execute(update(accounts).where(accounts.c.name_key == key).values(_row(after, key)))
+        conn.execute(_UPDATE, {"key": key, **{f"new_{c}": v for c, v in _row(after, key).items()}})
 
 
 def _locked(conn: Connection, key: str) -> Account | None:
-    query = select(accounts).where(accounts.c.name_key == key)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()  # two reports of one account: the second waits, then merges
-    row = conn.execute(query).first()
+    row = conn.execute(_LOCKED.get(conn.dialect.name, _BY_KEY), {"key": key}).first()
     return _account(row) if row else None
 
 

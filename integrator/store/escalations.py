@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -21,6 +22,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.sql.dml import Update
 
 from integrator.application.ports import Attempt, Hold, Linker
 from integrator.domain.deals import EscalatedDeal
@@ -71,6 +73,14 @@ _BY_KEY = union_all(
     select(escalations.c.id).where(escalations.c.idempotency_key == bindparam("key")),
     select(deals.c.escalation_id).where(deals.c.idempotency_key == bindparam("key")),
 ).limit(1)
+
+
+@functools.cache
+def _changing(columns: frozenset[str]) -> Update:
+    """The UPDATE that sets these columns of one escalation (`new_<column>`), built once per set."""
+    values: dict[str, Any] = {c: bindparam(f"new_{c}") for c in sorted(columns)}
+    values["updated_at"] = bindparam("now")
+    return update(escalations).where(escalations.c.id == bindparam("which")).values(values)
 
 
 class Store(LeaseTables):
@@ -243,10 +253,10 @@ class Store(LeaseTables):
                     conn.execute(statement, batch)
             for a in attempts:
                 if a.changes:
+                    changed = rows.columns(a.changes)
+                    values = {f"new_{c}": v for c, v in changed.items()}
                     conn.execute(
-                        update(escalations)
-                        .where(escalations.c.id == a.escalation_id)
-                        .values(**rows.columns(a.changes), updated_at=now)
+                        _changing(frozenset(changed)), {"which": a.escalation_id, "now": now, **values}
                     )
             rows.insert_timeline(conn, [(a.escalation_id, e) for a in attempts for e in a.timeline])
 

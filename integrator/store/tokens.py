@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, Select, insert, select, update
+from sqlalchemy import Engine, Row, Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from integrator.domain.tokens import Token
 from integrator.store.errors import translated
 from integrator.store.tables import tokens
+
+# Every API request looks its token up: built once.
+_BY_HASH = select(tokens).where(tokens.c.hash == bindparam("digest"), tokens.c.revoked_at.is_(None))
 
 
 class SqlTokenStore:
@@ -30,8 +33,9 @@ class SqlTokenStore:
         return True
 
     def find(self, digest: str) -> Token | None:
-        query = select(tokens).where(tokens.c.hash == digest, tokens.c.revoked_at.is_(None))
-        return self._first(query)
+        with translated(), self.engine.connect() as conn:
+            row = conn.execute(_BY_HASH, {"digest": digest}).first()
+        return _token(row) if row else None
 
     def live(self, token_id: int) -> Token | None:
         query = select(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))

@@ -6,7 +6,6 @@ Every route authenticates first (before the body is read); errors are `problems.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,7 +17,7 @@ from integrator.application.escalate import Escalator, parse_report
 from integrator.application.present import escalation_dict, submitted_dict
 from integrator.application.preview import preview_dict, preview_owner
 from integrator.application.submit import Submitter
-from integrator.domain.escalation import OPEN_STATES, Escalation, State
+from integrator.domain.escalation import OPEN_STATES, State
 from integrator.domain.report import FailureReport
 from integrator.errors import InvalidInput, field_messages
 from integrator.web.auth import Authenticator
@@ -55,10 +54,15 @@ def _json_body(schema: str) -> dict[str, Any]:
 
 async def read_json(request: Request) -> bytes:
     """The raw body of a JSON request (a page on another site cannot send this content type)."""
+    return json_body(request, await request.body())
+
+
+def json_body(request: Request, body: bytes) -> bytes:
+    """`body`, if the request says it is JSON (`NotJson` otherwise)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise NotJson("send the body as JSON with `Content-Type: application/json`")
-    return await request.body()
+    return body
 
 
 def only_params(request: Request, *known: str, repeatable: tuple[str, ...] = ()) -> None:
@@ -109,18 +113,17 @@ def _create(routes: APIRouter, auth: Authenticator, submitter: Submitter) -> Non
         openapi_extra=_json_body("FailureReport"),
     )
     async def create(request: Request) -> Response:
-        await asyncio.to_thread(auth.api, request)
-        only_params(request)
-        body = await read_json(request)
+        body = await request.body()  # within the body limit; read before the one trip off the loop
 
-        def accept() -> tuple[FailureReport, list[str], Escalation, bool, Future[Escalation] | None]:
-            # Parsing up to the body limit is CPU work, and storing is I/O: one trip off the event loop.
-            report = parse_report(body)
-            warnings = submitter.escalator.warnings(report)  # a required contact missing: 422, nothing stored
-            return report, warnings, *submitter.accept(report, channel="api")
+        def prepare() -> tuple[FailureReport, list[str]]:
+            # Who asks, then what: 401 before 415 or 422. Parsing is CPU work, storing is I/O:
+            # both run on the page lane, which then pages.
+            auth.api(request)
+            only_params(request)
+            report = parse_report(json_body(request, body))
+            return report, submitter.escalator.warnings(report)  # required contacts missing: 422
 
-        report, warnings, escalation, created, paging = await asyncio.to_thread(accept)
-        escalation = await submitter.paged(escalation, paging)
+        report, warnings, escalation, created = await submitter.submit_with(prepare, channel="api")
         return JSONResponse(
             submitted_dict(escalation, report, warnings),  # 201 also when linked: a new deal was stored
             status_code=201 if created else 200,
