@@ -76,6 +76,18 @@ class Dispatcher:
         """
         return self._drive(escalation, kinds, held)[0]
 
+    def page(self, escalation: Escalation, *, held: Sequence[Effect] = ()) -> tuple[Escalation, list[Effect]]:
+        """Run the page (`drive_read` of the page alone); the transaction that records it also
+        claims what is then ready (the ticket, the link, the emails): (escalation, those claimed).
+
+        The heartbeat renews those leases until `hand_over`'s drive of them ends (or `release`)."""
+        escalation, _, rest = self._drive(escalation, {EffectKind.PAGE}, held, hand_over=True)
+        return escalation, rest
+
+    def release(self, effects: Sequence[Effect]) -> None:
+        """Stop renewing effects claimed by `page` whose drive will not run (a lane shut down)."""
+        self.heart.forget(e.id for e in effects)
+
     def hold(self, *kinds: EffectKind) -> Hold:
         """A claim on a new escalation's effects of `kinds`, taken as it is stored: one lease long."""
         return Hold(frozenset(kinds), self.clock.now() + self.lease)
@@ -86,9 +98,14 @@ class Dispatcher:
         return sum(self._drive(escalation, None)[1] for escalation in self.store.load(ids))
 
     def _drive(
-        self, escalation: Escalation, kinds: Collection[EffectKind] | None, taken: Sequence[Effect] = ()
-    ) -> tuple[Escalation, bool]:
-        ran = False
+        self,
+        escalation: Escalation,
+        kinds: Collection[EffectKind] | None,
+        taken: Sequence[Effect] = (),
+        *,
+        hand_over: bool = False,
+    ) -> tuple[Escalation, bool, list[Effect]]:
+        ran, handed = False, []
         planned: list[Attempt] = []  # recorded together: nothing outside depends on them
         while ready := self._ready(escalation, kinds):
             now = self.clock.now()
@@ -108,13 +125,31 @@ class Dispatcher:
                     if _was_planned(attempt):
                         planned.append(attempt)
                     else:
-                        self.store.record([*planned, attempt], now=self.clock.now())
+                        handed = self._record([*planned, attempt], escalation, kinds, hand_over)
                         held.release([attempt.effect_id, *(a.effect_id for a in planned)])
                         planned.clear()
                     ran = True
         if planned:
-            self.store.record(planned, now=self.clock.now())
-        return escalation, ran
+            handed = self._record(planned, escalation, kinds, hand_over)
+        return escalation, ran, handed
+
+    def _record(
+        self,
+        attempts: list[Attempt],
+        escalation: Escalation,
+        kinds: Collection[EffectKind] | None,
+        hand_over: bool,
+    ) -> list[Effect]:
+        """Record; with `hand_over`, once nothing of `kinds` is left to run, claim in the same
+        transaction what is then ready, held by the heartbeat from that moment."""
+        now = self.clock.now()
+        if not hand_over or self._ready(escalation, kinds):
+            self.store.record(attempts, now=now)
+            return []
+        ready = [e.id for e in self._ready(escalation, None)]
+        handed = self.store.record(attempts, now=now, claim=ready, lease_until=now + self.lease)
+        self.heart.hold(handed)
+        return handed
 
     def _ready(self, escalation: Escalation, kinds: Collection[EffectKind] | None) -> list[Effect]:
         """Due pending effects (of `kinds`) whose prerequisites are done or due beside them, so that

@@ -43,15 +43,19 @@ class Heartbeat:
     def holding(self, claimed: Iterable[Effect]) -> Iterator[Held]:
         """Renew these effects' leases until the block ends (or they are released)."""
         claimed = list(claimed)
+        self.hold(claimed)
+        try:
+            yield Held(self)
+        finally:
+            self.forget(e.id for e in claimed)
+
+    def hold(self, claimed: Iterable[Effect]) -> None:
+        """Renew these effects' leases until `forget`: a claim another thread's drive takes over."""
         with self._lock:
             self._held.update({e.id: e.attempts for e in claimed})
             if self._beating is None:
                 self._beating = threading.Thread(target=self._beat, name="integrator-leases", daemon=True)
                 self._beating.start()
-        try:
-            yield Held(self)
-        finally:
-            self.forget(e.id for e in claimed)
 
     def forget(self, effect_ids: Iterable[int]) -> None:
         with self._lock:

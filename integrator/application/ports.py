@@ -243,8 +243,17 @@ class EscalationStore(Protocol):
         (an effect claimed again since, by another worker, has another attempt and is left alone)."""
         ...
 
-    def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
-        """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
+    def record(
+        self,
+        attempts: Sequence[Attempt],
+        *,
+        now: datetime,
+        claim: Sequence[int] = (),
+        lease_until: datetime | None = None,
+    ) -> list[Effect]:
+        """Record attempts (each effect's new state, what it changed, its timeline) in one transaction;
+        in the same transaction, `claim` these effects until `lease_until` as `claim` does (what
+        was claimed is returned: the work that comes next, handed over without a commit of its own)."""
         ...
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:

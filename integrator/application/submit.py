@@ -140,12 +140,22 @@ class Submitter:
             # The lane was slow to start: the hold may lapse before the heartbeat's first renewal,
             # so claim afresh (that waits out the hold: the page then goes with a later drive or sync).
             held = ()
-        escalation = self.dispatcher.drive_read(escalation, kinds={EffectKind.PAGE}, held=held)
+        # Recording the page claims the rest (ticket, link, emails): the background runs them as held.
+        escalation, handed = self.dispatcher.page(escalation, held=held)
         if first_page:
             self.metrics.paged(escalation)
-        rest = self.background.submit(self.dispatcher.drive_read, escalation)
-        rest.add_done_callback(self._report_crash)
+        try:
+            rest = self.background.submit(self.dispatcher.drive_read, escalation, held=handed)
+        except RuntimeError:  # the background lane has shut down: let the leases lapse for sync
+            self.dispatcher.release(handed)
+            raise
+        rest.add_done_callback(partial(self._rest_done, handed))
         return escalation
+
+    def _rest_done(self, handed: Sequence[Effect], future: Future[Escalation]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self.dispatcher.release(handed)  # not run (a lane shut down) or cut short: sync's now
+        self._report_crash(future)
 
     def _report_crash(self, future: Future[Any]) -> None:
         # The edge of a lane's worker: say it, count it; the effect's lease expires and sync

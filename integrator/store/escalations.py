@@ -214,14 +214,8 @@ class Store(LeaseTables):
         self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime
     ) -> builtins.list[Effect]:
         """Take the due and free ones of these effects until `lease_until`, in one transaction."""
-        values = {"ids": list(effect_ids), "now": now, "until": lease_until}
         with self._writing() as conn:
-            if conn.dialect.name == "postgresql":
-                # Rows another worker holds are about to be taken: skip them, don't wait.
-                values["ids"] = list(conn.execute(_LOCK_FREE, values).scalars())
-            # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
-            claimed = conn.execute(_CLAIM, values)
-            return sorted((rows.effect(row) for row in claimed), key=lambda e: e.id)
+            return _claim(conn, effect_ids, now=now, until=lease_until)
 
     def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
         """Renew the leases of effects this worker still holds (same attempt, still pending)."""
@@ -238,8 +232,16 @@ class Store(LeaseTables):
                 [{"effect_id": i, "attempt": n} for i, n in held.items()],
             )
 
-    def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
-        """Record attempts (each effect's new state, what it changed, its timeline) in one transaction."""
+    def record(
+        self,
+        attempts: Sequence[Attempt],
+        *,
+        now: datetime,
+        claim: Sequence[int] = (),
+        lease_until: datetime | None = None,
+    ) -> builtins.list[Effect]:
+        """Record attempts (each effect's new state, what it changed, its timeline) in one transaction,
+        and claim `claim` until `lease_until` in it."""
         finished = [rows.finished(a, now=now) for a in attempts]
         with self._writing() as conn:
             # One statement each, built once, for every effect with a result and every one without.
@@ -259,6 +261,9 @@ class Store(LeaseTables):
                         _changing(frozenset(changed)), {"which": a.escalation_id, "now": now, **values}
                     )
             rows.insert_timeline(conn, [(a.escalation_id, e) for a in attempts for e in a.timeline])
+            if not claim or lease_until is None:
+                return []
+            return _claim(conn, claim, now=now, until=lease_until)
 
     def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
         """Set (or, with None, revoke) the customer status page's token."""
@@ -408,6 +413,19 @@ class Store(LeaseTables):
             )
             for i in ids
         ]
+
+
+def _claim(
+    conn: Connection, effect_ids: Sequence[int], *, now: datetime, until: datetime
+) -> builtins.list[Effect]:
+    """Within the caller's transaction: lease those of these effects that are due and free."""
+    values = {"ids": list(effect_ids), "now": now, "until": until}
+    if conn.dialect.name == "postgresql":
+        # Rows another worker holds are about to be taken: skip them, don't wait.
+        values["ids"] = list(conn.execute(_LOCK_FREE, values).scalars())
+    # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
+    claimed = conn.execute(_CLAIM, values)
+    return sorted((rows.effect(row) for row in claimed), key=lambda e: e.id)
 
 
 def _lock_failure(conn: Connection, fingerprint_id: str) -> None:

@@ -147,7 +147,21 @@ class MemoryStore:
                 if effect.attempts == attempt and effect.state == EffectState.PENDING:
                     self._leased[effect_id] = until
 
-    def record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
+    def record(
+        self,
+        attempts: Sequence[Attempt],
+        *,
+        now: datetime,
+        claim: Sequence[int] = (),
+        lease_until: datetime | None = None,
+    ) -> list[Effect]:
+        with self._lock:
+            self._record(attempts, now=now)
+            if not claim or lease_until is None:
+                return []
+            return self.claim(claim, now=now, lease_until=lease_until)
+
+    def _record(self, attempts: Sequence[Attempt], *, now: datetime) -> None:
         with self._lock:
             for a in attempts:
                 effect = self._effect(a.effect_id)
