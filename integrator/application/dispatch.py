@@ -42,6 +42,8 @@ NEEDS: dict[EffectKind, tuple[EffectKind, ...]] = {
     EffectKind.NOTE: (EffectKind.PAGE,),
     EffectKind.RESOLVE: (EffectKind.PAGE,),
     EffectKind.URGENCY: (EffectKind.PAGE,),
+    EffectKind.TITLE: (EffectKind.PAGE,),
+    EffectKind.SUMMARY: (EffectKind.TICKET,),
 }
 
 

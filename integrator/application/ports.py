@@ -82,7 +82,12 @@ class Pager(Protocol):
         ...
 
     def raise_urgency(self, incident_id: str) -> None:
-        """Set the incident's urgency back to high."""
+        """Set the incident's urgency back to high, and its priority to the configured one when
+        PagerDuty has it (urgency alone otherwise)."""
+        ...
+
+    def set_title(self, incident_id: str, title: str) -> None:
+        """Rewrite the incident's title (setting the title it has is not an error)."""
         ...
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
@@ -115,6 +120,11 @@ class Tracker(Protocol):
 
     def add_label(self, key: str, label: str) -> None:
         """Add a label to the issue (Jira keeps each label once: repeating it adds nothing)."""
+        ...
+
+    def set_summary(self, key: str, summary: str, *, label: str | None = None) -> None:
+        """Rewrite the issue's summary line and, with `label`, add that label, in one edit
+        (repeating it changes nothing more)."""
         ...
 
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
@@ -196,10 +206,12 @@ class EscalationStore(Protocol):
         new: Escalation,
         owed: Sequence[Owed],
         events: Sequence[Event],
+        left_owing: Sequence[Owed] = (),
     ) -> Escalation:
         """Take deal `number` off the escalation and store it as `new`, an escalation of its own owing
-        `owed`; `events` go on the first escalation's timeline. One transaction; `NotFound` when the
-        escalation has no such linked deal (deal 1 is the escalation itself)."""
+        `owed`; `events` go on the first escalation's timeline, which comes to owe `left_owing` (each
+        (kind, target) once, ever). One transaction; `NotFound` when the escalation has no such
+        linked deal (deal 1 is the escalation itself)."""
         ...
 
     def apply(
