@@ -16,7 +16,7 @@ from integrator.application.dispatch import Dispatcher
 from integrator.application.halting import check_halt, owed_halt
 from integrator.application.linking import linked, unlinked
 from integrator.application.ports import Clock, EscalationStore, Pager, Tracker
-from integrator.domain.clocks import default_rca_due, fix_due
+from integrator.domain.clocks import fix_due
 from integrator.domain.deals import match_notice
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed, State, Topic, escalation_url
 from integrator.domain.fingerprint import fingerprint_of
@@ -24,6 +24,7 @@ from integrator.domain.jsonbody import load_json
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.protocol import ContactsPolicy, contact_refusal, contact_warning, missing_contacts
+from integrator.domain.rca import default_rca_due
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
 from integrator.errors import InvalidInput, NotFound, field_messages

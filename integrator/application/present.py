@@ -102,6 +102,7 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
                 "criterion": d.report.failure.criterion,
                 "title": d.report.failure.title,
                 "created_at": _time(d.created_at),
+                "rca_due": _time(d.rca_due),
                 "halt": halt_dict(e, d.number),
             }
             for d in e.deals

@@ -214,8 +214,8 @@ class Escalation:
 
     def for_deal(self, number: int) -> Escalation:
         """The escalation as one deal's people see it: that deal's report (account, contacts, SE);
-        the page, the P1, the fix and its clock stay the escalation's. `deals` is unchanged. The
-        status page is deal 1's: another deal's customer is never given its link."""
+        its own RCA promise; the page, the P1, the fix and its clock stay the escalation's. `deals` is
+        unchanged. The status page is deal 1's: another deal's customer is never given its link."""
         deal = next((d for d in self.linked_deals if d.number == number), None)
         if deal is None or self.seen_as != 1:
             return self
@@ -224,6 +224,7 @@ class Escalation:
             report=deal.report,
             seen_as=number,
             first_report=self.report,
+            rca_due=deal.rca_due,
             status_token=None,
             status_url=None,
         )

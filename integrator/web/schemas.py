@@ -99,6 +99,7 @@ class DealOut(BaseModel):
     criterion: str
     title: str
     created_at: str
+    rca_due: str | None = Field(default=None, description="when this deal's customer is promised the RCA")
     halt: HaltOut | None = Field(
         default=None, description="this deal's environment halt; null when none asked"
     )

@@ -16,6 +16,7 @@ from integrator.application.updates import CustomerUpdate, next_update_number, s
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Changes, EffectKind, Escalation, State
 from integrator.errors import Conflict, InvalidInput
+from integrator.messages.customer import customer_timeline, customer_update_draft
 from integrator.messages.email import compose
 from integrator.messages.facts import shared_title
 from tests.support import CATALOG, TRACE, FakeClock, MemoryPager, MemoryTracker, memory_services, report_data
@@ -272,3 +273,33 @@ def test_a_linked_deal_asking_a_halt_halts_its_own_environment_and_is_resumed_on
     assert [(c.body["action"], c.body["environment"]) for c in hook.calls[3:]] == [
         ("resume", "poc-globex-eu1")
     ]
+
+
+def test_each_deals_customer_is_promised_its_own_rca_and_told_it_was_sent_only_when_it_was(
+    services: Services, clock: FakeClock
+) -> None:
+    escalate(services, deal("Initech", 500000))  # 15:00 UTC: the RCA promised by 19:00 (4 h ahead)
+    clock.advance(hours=20)  # 11:00 UTC the next day: by 17:00
+    escalation = escalate(services, deal("Globex", 480000))
+    rca = CustomerUpdate.checked(
+        to="buyer@initech.example", subject="RCA", body="The cause.", includes_rca=True
+    )
+    send_customer_update(services.store, escalation, rca, number=1, by="priya", now=clock.now())
+    after = services.store.get(escalation.id)
+
+    assert [d.rca_due.isoformat() for d in after.deals] == [
+        "2026-11-28T19:00:00+00:00",
+        "2026-11-29T17:00:00+00:00",
+    ]
+    to_initech = customer_update_draft(after)
+    to_globex = customer_update_draft(after.for_deal(2))
+    assert to_initech is not None
+    assert to_globex is not None
+    assert "We sent you the root-cause analysis on Sunday 29 November 2026 at 11:00 UTC." in to_initech.body
+    assert (
+        "You will receive the root-cause analysis by Sunday 29 November 2026 at 17:00 UTC." in to_globex.body
+    )
+    assert to_globex.to == "buyer@globex.example"
+    assert "Initech" not in to_globex.body  # a customer reads only its own deal
+    assert [text for _, text in customer_timeline(after.for_deal(2))].count("Root-cause analysis sent") == 0
+    assert [text for _, text in customer_timeline(after)].count("Root-cause analysis sent") == 1
