@@ -175,6 +175,10 @@ def _message(update: CustomerUpdate, to: str) -> dict[str, Any]:
 
 def share_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> str:
     """The status page's token: the one already shared, else a new unguessable one."""
+    # Unfinished: the status page is deal 1's (its account, its updates); a linked deal's customer gets
+    # no link of its own yet, and drafts to them carry none (see `Escalation.for_deal`). Each deal
+    # needs its own token: a `status_token` column on `deals` (a migration after 0011), looked up
+    # by `by_status_token` to that deal's view.
     if escalation.status_token:
         return escalation.status_token
     token = secrets.token_urlsafe(24)

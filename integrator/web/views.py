@@ -18,6 +18,7 @@ from integrator.messages.customer import customer_update_draft
 REFRESH_SECONDS = 3
 LABELS = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link"}
 LABELS |= {"halt": "Halt the test environment", "resume": "Resume the test environment"}
+LABELS |= {"title": "Retitle the incident", "summary": "Rewrite the P1's summary"}
 
 
 def escalation_page(
