@@ -15,7 +15,7 @@ from integrator.application.halting import owe_resume
 from integrator.application.updates import CustomerUpdate, next_update_number, send_customer_update
 from integrator.bootstrap import Services
 from integrator.domain.escalation import Changes, EffectKind, Escalation, State
-from integrator.errors import Conflict, InvalidInput
+from integrator.errors import Conflict, InvalidInput, Unavailable
 from integrator.messages.customer import customer_timeline, customer_update_draft
 from integrator.messages.email import compose
 from integrator.messages.facts import shared_title
@@ -303,3 +303,39 @@ def test_each_deals_customer_is_promised_its_own_rca_and_told_it_was_sent_only_w
     assert "Initech" not in to_globex.body  # a customer reads only its own deal
     assert [text for _, text in customer_timeline(after.for_deal(2))].count("Root-cause analysis sent") == 0
     assert [text for _, text in customer_timeline(after)].count("Root-cause analysis sent") == 1
+
+
+class FlakyTitles(MemoryPager):
+    """PagerDuty answering the first retitle with a 503."""
+
+    def set_title(self, incident_id: str, title: str) -> None:
+        if not getattr(self, "failed", False):
+            self.failed = True
+            raise Unavailable("PagerDuty", "PUT /incidents: 503")
+        super().set_title(incident_id, title)
+
+
+def test_a_retitle_waits_for_the_one_owed_before_it_so_the_last_sent_has_every_deal(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    pager = FlakyTitles()
+    services = memory_services(tmp_path, clock=clock, pager=pager, tracker=MemoryTracker())
+    escalate(services, deal("Initech", 500000))
+    services.escalator.submit(parse_report(deal("Globex", 480000)))  # stored, not yet driven
+    escalation, _ = services.escalator.submit(parse_report(deal("Hooli", 250000)))
+
+    services.dispatcher.drive(escalation.id)  # deal 2's retitle meets a 503; deal 3's waits behind it
+    waiting = {
+        f.target: f.state.value
+        for f in services.store.get(escalation.id).effects
+        if f.kind == EffectKind.TITLE
+    }
+    assert pager.titles == []
+    assert waiting == {"deal-2": "pending", "deal-3": "pending"}
+    clock.advance(minutes=10)
+    services.dispatcher.drive_due()
+
+    assert [title for _, title in pager.titles] == [
+        "[POC] Initech +2 deals ($1.2M ARR at risk): Batch ingest drops rows",
+        "[POC] Initech +2 deals ($1.2M ARR at risk): Batch ingest drops rows",
+    ]
