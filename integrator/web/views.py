@@ -41,7 +41,6 @@ def escalation_page(
         "reminder": reminder(escalation),
         "effects": [effect_view(effect) for effect in escalation.effects],
         "refresh": REFRESH_SECONDS if pending and values is None else None,
-        "halt": halt_status(escalation),
         "halts": [(d, status) for d in escalation.deals if (status := halt_status(escalation, d.number))],
         "arr_at_risk": arr_at_risk(escalation.deals),
         **customer_sections(escalation, public_url=public_url, values=values, errors=errors, deal=deal),
