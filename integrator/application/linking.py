@@ -28,9 +28,8 @@ def linked(
     repage_arr: Decimal | None = None,
 ) -> tuple[list[Owed], list[Event]]:
     """What adding `deal` to `escalation` (as stored, without it) owes, and its timeline."""
-    # Unfinished: the reminder to tell the customer and the RCA milestone are still the escalation's:
-    # a customer update to any deal stops every deal's reminder; each deal's customer is promised
-    # the escalation's RCA time, not one of its own.
+    # Unfinished: the reminder to tell the customer is still the escalation's: a customer update to
+    # any deal stops every deal's reminder (the RCA milestone likewise, see `announce.tell`).
     grown = replace(escalation, linked_deals=(*escalation.linked_deals, deal))
     text = deal.describe()
     owed = [

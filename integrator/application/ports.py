@@ -82,13 +82,9 @@ class Pager(Protocol):
         ...
 
     def raise_urgency(self, incident_id: str) -> None:
-        """Set the incident's urgency back to high, and its priority to the configured one when
-        PagerDuty has it (urgency alone otherwise)."""
-        ...
+        """Urgency back to high, and the configured priority when PagerDuty has it."""
 
-    def set_title(self, incident_id: str, title: str) -> None:
-        """Rewrite the incident's title (setting the title it has is not an error)."""
-        ...
+    def set_title(self, incident_id: str, title: str) -> None: ...
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         """What `page` would send, without sending anything (lookups shown as placeholders)."""
@@ -123,9 +119,7 @@ class Tracker(Protocol):
         ...
 
     def set_summary(self, key: str, summary: str, *, label: str | None = None) -> None:
-        """Rewrite the issue's summary line and, with `label`, add that label, in one edit
-        (repeating it changes nothing more)."""
-        ...
+        """Rewrite the issue's summary line (and add `label`) in one edit."""
 
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         """The status of each issue, in batched searches (`key in (...)`, pages of up to 100)."""
@@ -208,11 +202,9 @@ class EscalationStore(Protocol):
         events: Sequence[Event],
         left_owing: Sequence[Owed] = (),
     ) -> Escalation:
-        """Take deal `number` off the escalation and store it as `new`, an escalation of its own owing
-        `owed`; `events` go on the first escalation's timeline, which comes to owe `left_owing` (each
-        (kind, target) once, ever). One transaction; `NotFound` when the escalation has no such
-        linked deal (deal 1 is the escalation itself)."""
-        ...
+        """Take deal `number` off the escalation and store it as `new`, owing `owed`; `events` and
+        `left_owing` go to the first escalation. One transaction; `NotFound` when the escalation has
+        no such linked deal (deal 1 is the escalation itself)."""
 
     def apply(
         self,
