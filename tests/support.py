@@ -84,6 +84,7 @@ class MemoryPager:
     states: dict[str, IncidentStatus] = field(default_factory=dict)  # by incident id
     resolved: list[str] = field(default_factory=list)  # incident ids `resolve` was asked for
     raised: list[str] = field(default_factory=list)  # incident ids `raise_urgency` was asked for
+    titles: list[tuple[str, str]] = field(default_factory=list)  # (incident id, title) of each retitle
 
     def _maybe_fail(self) -> None:
         if self.failures:
@@ -133,6 +134,11 @@ class MemoryPager:
         self.raised.append(incident_id)
         self.states[incident_id] = replace(self.incident(incident_id), urgency="high")
 
+    def set_title(self, incident_id: str, title: str) -> None:
+        self.calls.append("set_title")
+        self._maybe_fail()
+        self.titles.append((incident_id, title))
+
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return {"incident_key": escalation.id}
 
@@ -152,6 +158,7 @@ class MemoryTracker:
     links: dict[tuple[str, str], str] = field(default_factory=dict)
     comments: list[tuple[str, str]] = field(default_factory=list)
     labels: dict[str, list[str]] = field(default_factory=dict)  # by key, as added
+    summaries: list[tuple[str, str]] = field(default_factory=list)  # (key, summary) of each rewrite
     failures: list[IntegrationError] = field(default_factory=list)
     apply_before_failing: bool = False  # the lost-answer case: the create lands, the reply does not
     calls: list[str] = field(default_factory=list)
@@ -191,6 +198,12 @@ class MemoryTracker:
 
     def add_label(self, key: str, label: str) -> None:
         self.labels.setdefault(key, []).append(label)
+
+    def set_summary(self, key: str, summary: str, *, label: str | None = None) -> None:
+        self.calls.append("set_summary")
+        self.summaries.append((key, summary))
+        if label:
+            self.add_label(key, label)
 
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         self.calls.append("statuses")

@@ -59,7 +59,13 @@ class DryRunPager:
         record("would resolve the incident", {"status": "resolved"})
 
     def raise_urgency(self, incident_id: str) -> None:
-        record("would raise the incident's urgency", {"urgency": "high"})
+        record(
+            f"would raise the incident's urgency and set its priority to {self.settings.priority}",
+            {"urgency": "high", "priority": f"<looked up: {self.settings.priority}>"},
+        )
+
+    def set_title(self, incident_id: str, title: str) -> None:
+        record("would retitle the PagerDuty incident", {"title": title})
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         from integrator.adapters.pagerduty.payload import planned_payload
@@ -90,6 +96,10 @@ class DryRunTracker:
 
     def add_label(self, key: str, label: str) -> None:
         record("would label the Jira P1", {"label": label})
+
+    def set_summary(self, key: str, summary: str, *, label: str | None = None) -> None:
+        labelled = f" and label it {label}" if label else ""
+        record(f"would rewrite the Jira P1's summary{labelled}", {"summary": summary, "label": label})
 
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         return []

@@ -10,7 +10,7 @@ stored done with a planned result: its row says planned, never told.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -65,6 +65,7 @@ class Disclosed:
     state: Told
     at: datetime | None = None
     detail: str = ""
+    deal: int | None = None  # the deal whose person this is; None for the people every deal shares
 
     @property
     def label(self) -> str:
@@ -79,22 +80,34 @@ class Disclosed:
             "state": self.state.value,
             "at": self.at.isoformat() if self.at else None,
             "detail": self.detail,
+            "deal": self.deal,
         }
 
 
 def disclosure(e: Escalation) -> list[Disclosed]:
-    """Every role, in the protocol's order: the customer first, the breach contacts last."""
-    deal, team = e.report.deal, e.owner.team
-    # The test environment's halt (when the halt/resume hook lands) gets its row after the engineer's.
+    """Every role, in the protocol's order, grouped by deal: each deal's own people (deal 1 first:
+    the customer's Economic Buyer, the Executive Sponsor, the Account Executive, the reporting SE),
+    then the people every deal shares, once (the executive escalation, the owning engineer, the
+    breach contacts)."""
+    team = e.owner.team
     return [
+        *(row for deal in e.deals for row in deal_people(e.for_deal(deal.number), deal.number)),
+        *_listed(e, Role.EXECUTIVE_ESCALATION, team.executive_escalation, ("escalated", "breach", "fixed")),
+        _engineer(e),
+        *_listed(e, Role.BREACH_CONTACT, team.breach_contacts, ("breach",)),
+    ]
+
+
+def deal_people(e: Escalation, number: int) -> list[Disclosed]:
+    """One deal's rows (`e` as that deal's people see it): each as their own emails and updates stand."""
+    deal, reporter = e.report.deal, e.report.reporter
+    rows = [
         _economic_buyer(e),
         _named(e, Role.EXECUTIVE_SPONSOR, deal.executive_sponsor),
         _named(e, Role.ACCOUNT_EXECUTIVE, deal.account_executive),
-        *_listed(e, Role.EXECUTIVE_ESCALATION, team.executive_escalation, ("escalated", "breach", "fixed")),
-        _engineer(e),
-        _by_email(e, Role.REPORTER, e.report.reporter.name, e.report.reporter.email, ("escalated",)),
-        *_listed(e, Role.BREACH_CONTACT, team.breach_contacts, ("breach",)),
+        _by_email(e, Role.REPORTER, reporter.name, reporter.email, ("escalated",)),
     ]
+    return [replace(row, deal=number) for row in rows]
 
 
 def customer_told(e: Escalation) -> Disclosed:

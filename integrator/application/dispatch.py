@@ -42,7 +42,12 @@ NEEDS: dict[EffectKind, tuple[EffectKind, ...]] = {
     EffectKind.NOTE: (EffectKind.PAGE,),
     EffectKind.RESOLVE: (EffectKind.PAGE,),
     EffectKind.URGENCY: (EffectKind.PAGE,),
+    EffectKind.TITLE: (EffectKind.PAGE,),
+    EffectKind.SUMMARY: (EffectKind.TICKET,),
 }
+# Rewrites of one thing (the incident's title, the P1's summary): each waits for those owed before it,
+# so the last one owed, which sees every deal, is the last one sent.
+SERIAL = frozenset({EffectKind.TITLE, EffectKind.SUMMARY})
 
 
 @dataclass
@@ -117,7 +122,7 @@ class Dispatcher:
                 break
             with self.heart.holding(claimed) as held:
                 for effect in sorted(claimed, key=_order):
-                    if not self._prerequisites_done(escalation, effect.kind):
+                    if not self._prerequisites_done(escalation, effect):
                         continue  # claimed beside a prerequisite that did not get done: waits its turn
                     with logs.bound(escalation=escalation.id, effect=str(effect.kind)):
                         attempt = self._attempt(escalation, effect)
@@ -164,14 +169,21 @@ class Dispatcher:
         ]
         while True:
             coming = {e.kind for e in due}
-            ready = [e for e in due if all(_done_or(escalation, k, coming) for k in NEEDS.get(e.kind, ()))]
+            ids = {e.id for e in due}
+            ready = [
+                e
+                for e in due
+                if all(_done_or(escalation, k, coming) for k in NEEDS.get(e.kind, ()))
+                and not _earlier_waiting(escalation, e, ids)
+            ]
             if len(ready) == len(due):
                 return ready
             due = ready
 
-    def _prerequisites_done(self, escalation: Escalation, kind: EffectKind) -> bool:
-        needed = [escalation.effect(k) for k in NEEDS.get(kind, ())]
-        return all(e is not None and e.state == EffectState.DONE for e in needed)
+    def _prerequisites_done(self, escalation: Escalation, effect: Effect) -> bool:
+        needed = [escalation.effect(k) for k in NEEDS.get(effect.kind, ())]
+        done = all(e is not None and e.state == EffectState.DONE for e in needed)
+        return done and not _earlier_waiting(escalation, effect, set())
 
     def _attempt(self, escalation: Escalation, effect: Effect) -> Attempt:
         """Run one claimed effect through its handler and the retry policy; what it came to."""
@@ -244,6 +256,15 @@ def _done_or(escalation: Escalation, kind: EffectKind, coming: set[EffectKind]) 
     """Whether the escalation's `kind` effect is done, or about to run (`coming`) before its dependents."""
     needed = escalation.effect(kind)
     return needed is not None and (needed.state == EffectState.DONE or kind in coming)
+
+
+def _earlier_waiting(escalation: Escalation, effect: Effect, coming: set[int]) -> bool:
+    """Whether a rewrite owed before this one (of the same kind, see `SERIAL`) is still pending and
+    not about to run before it (`coming`: effect ids claimed beside it, which run in id order)."""
+    return effect.kind in SERIAL and any(
+        e.kind == effect.kind and e.id < effect.id and e.state == EffectState.PENDING and e.id not in coming
+        for e in escalation.effects
+    )
 
 
 def _was_planned(attempt: Attempt) -> bool:

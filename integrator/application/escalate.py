@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from integrator.application.announce import tell
 from integrator.application.dispatch import Dispatcher
 from integrator.application.halting import check_halt, owed_halt
+from integrator.application.linking import linked, unlinked
 from integrator.application.ports import Clock, EscalationStore, Hold, Pager, Tracker
-from integrator.domain.clocks import default_rca_due, fix_due
-from integrator.domain.deals import EscalatedDeal, arr_at_risk, describe_arr, match_notice
+from integrator.domain.clocks import fix_due
+from integrator.domain.deals import match_notice
 from integrator.domain.escalation import (
     Effect,
     EffectKind,
@@ -29,10 +30,10 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.fingerprint import fingerprint_of
 from integrator.domain.jsonbody import load_json
-from integrator.domain.money import exact
 from integrator.domain.owner import Owner
 from integrator.domain.ownership import Catalog, Registry, resolve_owner
 from integrator.domain.protocol import ContactsPolicy, contact_refusal, contact_warning, missing_contacts
+from integrator.domain.rca import default_rca_due
 from integrator.domain.report import FailureReport
 from integrator.domain.traces import extract_locations
 from integrator.errors import InvalidInput, NotFound, field_messages
@@ -158,7 +159,7 @@ class Escalator:
             escalation,
             owed=owed,
             event=reported,
-            link=partial(linked, repage_arr=self.repage_arr) if report.link else None,
+            link=partial(linked, catalog=self.catalog, repage_arr=self.repage_arr) if report.link else None,
             hold=hold,
         )
         if hold is None or not created or stored.id != escalation.id:
@@ -187,51 +188,11 @@ class Escalator:
         events = [
             Event(at=new.created_at, kind="deal_unlinked", text=gone, data={"deal": number, "to": new.id})
         ]
-        return self.store.unlink(escalation_id, number, new=new, owed=owed, events=events)
+        return self.store.unlink(
+            escalation_id, number, new=new, owed=owed, events=events, left_owing=unlinked(number)
+        )
 
     def escalate(self, report: FailureReport) -> tuple[Escalation, bool]:
         """Submit, then drive every effect that is due now (page first)."""
         escalation, created = self.submit(report)
         return self.dispatcher.drive(escalation.id), created
-
-
-def linked(
-    escalation: Escalation, deal: EscalatedDeal, *, repage_arr: Decimal | None = None
-) -> tuple[list[Owed], list[Event]]:
-    """What adding `deal` to an open escalation of its failure owes: no page and no P1, but a note
-    on the incident and a comment on the P1 naming the deal, the new deal's people told (each
-    address once per escalation), and the timeline's line with the ARR now at risk. When this deal
-    takes the ARR at risk past `repage_arr`, the incident's urgency is raised and the executive
-    escalation told, once per escalation."""
-    # Unfinished: the incident's title and the P1's summary still name deal 1's ARR (not the sum);
-    # the disclosure panel, customer updates, status page, halt/resume and the RCA promise are still
-    # the escalation's (deal 1's), not each deal's; the new deal's "escalated" email does not yet
-    # say how much of the shared fix clock is left.
-    grown = replace(escalation, linked_deals=(*escalation.linked_deals, deal))
-    text = deal.describe()
-    owed = [
-        Owed(EffectKind.NOTE, deal.target, {"text": text}),
-        Owed(EffectKind.COMMENT, deal.target, {"text": text, "label": deal.label}),
-        *(o for o in tell(grown, Topic.ESCALATED) if o.kind == EffectKind.EMAIL),
-    ]
-    line = (
-        f"Deal {deal.number} linked: {deal.account} (ARR {exact(deal.arr, deal.currency)}), reported by "
-        f"{deal.reporter}: {deal.report.failure.title}. ARR at risk: {describe_arr(grown.deals)}"
-    )
-    events = [Event(at=deal.created_at, kind="deal_linked", text=line, data={"deal": deal.number})]
-    if repage_arr is not None and crossed(escalation, grown, repage_arr):
-        told = (o for o in tell(grown, Topic.ARR_AT_RISK) if o.kind == EffectKind.EMAIL)
-        owed += [Owed(EffectKind.URGENCY, "arr_at_risk"), *told]
-        text = f"ARR at risk {describe_arr(grown.deals)} passed {repage_arr:,} (re-page threshold)"
-        text += ": urgency raised, executive escalation told"
-        events.append(Event(at=deal.created_at, kind="arr_threshold", text=text, data={}))
-    return owed, events
-
-
-def crossed(before: Escalation, after: Escalation, threshold: Decimal) -> bool:
-    """Whether the summed ARR of some currency reaches `threshold` after, and did not before."""
-    had = {a.currency: a.amount for a in arr_at_risk(before.deals)}
-    return any(
-        a.amount >= threshold and had.get(a.currency, Decimal(0)) < threshold
-        for a in arr_at_risk(after.deals)
-    )

@@ -1,8 +1,9 @@
 """Halting the customer's test environment when the SE asks, and resuming it after the fix.
 
 Both are effects like the page (stored first, retried, dry-run aware): the halt is owed with the
-escalation when the report says `failure.halt`; the resume is owed when the SE asks for it,
-only once the escalation is fixed and its environment was halted.
+escalation when the report says `failure.halt` (a linked deal's, for its own environment, when it
+joins); the resume is owed when the SE asks for it, per deal or for every halted deal, only once
+the escalation is fixed and the environment was halted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from integrator.application.ports import EscalationStore
 from integrator.domain.catalog import Catalog
 from integrator.domain.escalation import EffectKind, EffectState, Escalation, Event, Owed
-from integrator.domain.halt import Environment, HookCall, halt_status, hook_call
+from integrator.domain.halt import Environment, HookCall, halt_status, hook_call, hook_target
 from integrator.domain.report import FailureReport
 from integrator.errors import AlreadyRecorded, Conflict, InvalidInput
 
@@ -35,28 +36,37 @@ def check_halt(report: FailureReport, catalog: Catalog) -> None:
         raise InvalidInput({FIELD: f"{name!r} has no halt_url in the catalog: it cannot be halted"})
 
 
-def owed_halt(escalation: Escalation, catalog: Catalog) -> tuple[Owed, ...]:
-    """The halt the new escalation owes (its webhook-id decided now), if the report asked for one."""
-    if not escalation.report.failure.halt:
+def owed_halt(escalation: Escalation, catalog: Catalog, *, deal: int = 1) -> tuple[Owed, ...]:
+    """The halt deal `deal` owes (its webhook-id decided now), if that deal's report asked for one:
+    deal 1's with the new escalation, a linked deal's when it joins."""
+    asked = escalation.deal(deal)
+    if asked is None or not asked.report.failure.halt:
         return ()
-    environment = catalog.environments[escalation.report.failure.environment]  # checked on accepting
-    call = hook_call(escalation, environment, "halt", at=escalation.created_at)
-    return (Owed(EffectKind.HALT, payload=call.payload()),)
+    seen = escalation.for_deal(deal)
+    environment = catalog.environments[asked.report.failure.environment]  # checked on accepting
+    call = hook_call(seen, environment, "halt", at=asked.created_at)
+    return (Owed(EffectKind.HALT, hook_target(deal), payload=call.payload()),)
 
 
-def owe_resume(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> bool:
-    """Owe the resume of the escalation's halted environment; False when it was owed already.
+def owe_resume(
+    store: EscalationStore, escalation: Escalation, *, by: str, now: datetime, deal: int | None = None
+) -> bool:
+    """Owe the resume of deal `deal`'s halted environment, or (None) of every deal's that integrator
+    halted and has not resumed; False when each was owed already.
 
-    A `Conflict` while the escalation is not fixed (or closed), or when its environment was not
-    halted by integrator: nothing is stored or sent.
+    A `Conflict` while the escalation is not fixed (or closed), or when the environment (none of
+    them, for every deal) was halted by integrator: nothing is stored or sent.
     """
-    status = halt_status(escalation)
-    if status is None:
+    numbers = [d.number for d in escalation.deals] if deal is None else [deal]
+    asked = [(n, s) for n in numbers if (s := halt_status(escalation, n)) is not None]
+    if not asked:
+        which = "its test environment" if deal is None else f"deal {deal}'s test environment"
         raise Conflict(
-            f"escalation {escalation.id}: integrator did not halt its test environment; nothing to resume",
+            f"escalation {escalation.id}: integrator did not halt {which}; nothing to resume",
             existing=escalation.id,
         )
-    if escalation.effect(EffectKind.RESUME) is not None:
+    wanted = [(n, s) for n, s in asked if escalation.effect(EffectKind.RESUME, hook_target(n)) is None]
+    if not wanted:
         return False
     if escalation.is_open:
         raise Conflict(
@@ -64,32 +74,37 @@ def owe_resume(store: EscalationStore, escalation: Escalation, *, by: str, now: 
             " environment after the fix",
             existing=escalation.id,
         )
-    halt = escalation.effect(EffectKind.HALT)
-    if halt is None or halt.state != EffectState.DONE:
+    owed, events, not_halted = [], [], []
+    for number, status in wanted:
+        halt = escalation.effect(EffectKind.HALT, hook_target(number))
+        if halt is None or halt.state != EffectState.DONE:
+            # Resuming every halted deal: one whose halt did not go out is left out, and said if alone.
+            not_halted.append(
+                f"the test environment {status.environment} is not halted (halt {status.state})"
+            )
+            continue
+        halted = HookCall.from_payload(halt.payload)
+        seen = escalation.for_deal(number)
+        call = hook_call(seen, _environment(halted, status.environment), "resume", at=now)
+        owed.append(Owed(EffectKind.RESUME, hook_target(number), payload=call.payload()))
+        whose = f" (deal {number}, {seen.report.deal.account})" if escalation.linked_deals else ""
+        events.append(
+            Event(
+                at=now,
+                kind="resume_asked",
+                text=f"Resume of test environment {status.environment}{whose} asked by {by}",
+                data={"by": by, "webhook_id": call.webhook_id, "deal": number},
+            )
+        )
+    if not owed or (deal is not None and not_halted):
         raise Conflict(
-            f"escalation {escalation.id}: the test environment {status.environment} is not halted"
-            f" (halt {status.state}); nothing to resume",
-            existing=escalation.id,
+            f"escalation {escalation.id}: {'; '.join(not_halted)}; nothing to resume", existing=escalation.id
         )
-    halted = HookCall.from_payload(halt.payload)
-    call = hook_call(escalation, _environment(halted, status.environment), "resume", at=now)
-    event = Event(
-        at=now,
-        kind="resume_asked",
-        text=f"Resume of test environment {status.environment} asked by {by}",
-        data={"by": by, "webhook_id": call.webhook_id},
-    )
     try:
-        owed = store.apply(
-            escalation.id,
-            now=now,
-            owed=[Owed(EffectKind.RESUME, payload=call.payload())],
-            timeline=[event],
-            only_if_new=True,
-        )
+        added = store.apply(escalation.id, now=now, owed=owed, timeline=events, only_if_new=True)
     except AlreadyRecorded:  # owed a moment ago by a concurrent request
         return False
-    return bool(owed)
+    return bool(added)
 
 
 def _environment(halted: HookCall, name: str) -> Environment:

@@ -20,6 +20,7 @@ from integrator.domain.escalation import Changes, Effect, EffectKind, Escalation
 from integrator.domain.halt import HookCall
 from integrator.messages.chat import chat_text
 from integrator.messages.email import compose
+from integrator.messages.facts import shared_title
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Handlers:
             EffectKind.NOTE: self.note,
             EffectKind.RESOLVE: self.resolve,
             EffectKind.URGENCY: self.urgency,
+            EffectKind.TITLE: self.title,
+            EffectKind.SUMMARY: self.summary,
             EffectKind.EMAIL: self.email,
             EffectKind.CHAT: self.post,
             EffectKind.HALT: self.environment_hook,
@@ -153,13 +156,25 @@ class Handlers:
         self.pager.raise_urgency(escalation.incident_id)
         return Outcome(result={"incident_id": escalation.incident_id, "urgency": "high"})
 
+    def title(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:
+        # The title as the deals stand when it is sent: a later link or unlink owes its own rewrite.
+        title = shared_title(escalation)
+        self.pager.set_title(escalation.incident_id, title)
+        return Outcome(result={"incident_id": escalation.incident_id, "title": title})
+
+    def summary(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:
+        summary, label = shared_title(escalation), effect.payload.get("label")
+        self.tracker.set_summary(escalation.ticket_key, summary, label=str(label) if label else None)
+        return Outcome(result={"key": escalation.ticket_key, "summary": summary})
+
     def email(self, escalation: Escalation, effect: Effect, attempt: int) -> Outcome:
         p = effect.payload
         if "body" in p:  # written by a person (the customer update): sent as they wrote it
             message = Message(to=str(p["to"]), subject=str(p["subject"]), body=str(p["body"]))
         else:
             seen = escalation.for_deal(int(p.get("deal", 1)))  # a linked deal's people: their own deal
-            message = compose(seen, topic=str(p["topic"]), role=str(p["role"]), to=str(p["to"]))
+            topic, role = str(p["topic"]), str(p["role"])
+            message = compose(seen, topic=topic, role=role, to=str(p["to"]), now=self.now())
         # A lost SMTP reply can mean a second copy; mail servers give no way to ask, so we accept it.
         self.mailer.send(message)
         return Outcome(result={"to": message.to, "subject": message.subject, "at": self.now().isoformat()})

@@ -83,8 +83,9 @@ class Pager(Protocol):
         ...
 
     def raise_urgency(self, incident_id: str) -> None:
-        """Set the incident's urgency back to high."""
-        ...
+        """Urgency back to high, and the configured priority when PagerDuty has it."""
+
+    def set_title(self, incident_id: str, title: str) -> None: ...
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         """What `page` would send, without sending anything (lookups shown as placeholders)."""
@@ -117,6 +118,9 @@ class Tracker(Protocol):
     def add_label(self, key: str, label: str) -> None:
         """Add a label to the issue (Jira keeps each label once: repeating it adds nothing)."""
         ...
+
+    def set_summary(self, key: str, summary: str, *, label: str | None = None) -> None:
+        """Rewrite the issue's summary line (and add `label`) in one edit."""
 
     def statuses(self, keys: Collection[str]) -> list[IssueStatus]:
         """The status of each issue, in batched searches (`key in (...)`, pages of up to 100)."""
@@ -213,11 +217,11 @@ class EscalationStore(Protocol):
         new: Escalation,
         owed: Sequence[Owed],
         events: Sequence[Event],
+        left_owing: Sequence[Owed] = (),
     ) -> Escalation:
-        """Take deal `number` off the escalation and store it as `new`, an escalation of its own owing
-        `owed`; `events` go on the first escalation's timeline. One transaction; `NotFound` when the
-        escalation has no such linked deal (deal 1 is the escalation itself)."""
-        ...
+        """Take deal `number` off the escalation and store it as `new`, owing `owed`; `events` and
+        `left_owing` go to the first escalation. One transaction; `NotFound` when the escalation has
+        no such linked deal (deal 1 is the escalation itself)."""
 
     def apply(
         self,

@@ -102,6 +102,8 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
                 "criterion": d.report.failure.criterion,
                 "title": d.report.failure.title,
                 "created_at": _time(d.created_at),
+                "rca_due": _time(d.rca_due),
+                "halt": halt_dict(e, d.number),
             }
             for d in e.deals
         ],
@@ -117,9 +119,10 @@ def submitted_dict(e: Escalation, report: FailureReport, warnings: list[str]) ->
     return {**escalation_dict(e), "warnings": warnings, "linked": number > 1, "deal": number}
 
 
-def halt_dict(e: Escalation) -> dict[str, Any] | None:
-    """`{state, at, environment}` of the environment's halt (see `HaltStatus`); None when none was asked."""
-    status = halt_status(e)
+def halt_dict(e: Escalation, deal: int = 1) -> dict[str, Any] | None:
+    """`{state, at, environment}` of one deal's environment halt (see `HaltStatus`); None when that
+    deal's report asked none."""
+    status = halt_status(e, deal)
     if status is None:
         return None
     return {"state": status.state, "at": _time(status.at), "environment": status.environment}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from integrator.application.ports import EscalationStore
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
@@ -23,20 +24,38 @@ BODY_MAX = 20_000
 
 @dataclass(frozen=True)
 class CustomerUpdate:
-    """One update as the Sales Engineer wrote it; `includes_rca` marks the promised root-cause analysis."""
+    """One update as the Sales Engineer wrote it; `includes_rca` marks the promised root-cause analysis.
+
+    Addressed to one deal's customer (`deal`, 1 = the first report's), or with `deal` None to every
+    deal's Economic Buyer, each at the address their deal's report names (`to` is then unused).
+    """
 
     to: str
     subject: str
     body: str
     includes_rca: bool = False
+    deal: int | None = 1
 
     @classmethod
-    def checked(cls, *, to: str, subject: str, body: str, includes_rca: bool = False) -> CustomerUpdate:
-        """The update, or `InvalidInput` naming each bad field."""
+    def checked(
+        cls,
+        *,
+        to: str,
+        subject: str,
+        body: str,
+        includes_rca: bool = False,
+        deal: int | str | None = 1,
+    ) -> CustomerUpdate:
+        """The update, or `InvalidInput` naming each bad field (`deal`: a number, or `all`)."""
         # Browsers send a textarea's lines with CRLF; the mailer writes the wire's line ends itself.
         to, subject, body = to.strip(), subject.strip(), body.replace("\r\n", "\n").strip()
         errors: dict[str, str] = {}
-        if not to:
+        number = _deal_number(deal)
+        if number == 0:
+            errors["deal"] = "must be a deal number (1, 2, …) or all"
+        if number is None:
+            to = ""  # each deal's Economic Buyer
+        elif not to:
             errors["to"] = "is required"
         elif email_problem(to) is not None:
             errors["to"] = "must be one email address"
@@ -54,14 +73,29 @@ class CustomerUpdate:
             errors["body"] = f"is over {BODY_MAX:,} characters"
         if errors:
             raise InvalidInput(errors)
-        return cls(to=to, subject=subject, body=body, includes_rca=includes_rca)
+        return cls(to=to, subject=subject, body=body, includes_rca=includes_rca, deal=number)
+
+
+def _deal_number(deal: int | str | None) -> int | None:
+    """The deal an update is for: its number, None for every deal, 0 when `deal` is neither."""
+    if deal is None or (isinstance(deal, str) and deal.strip().lower() == "all"):
+        return None
+    try:
+        number = int(deal)
+    except ValueError:
+        return 0
+    return max(number, 0)
 
 
 def next_update_number(escalation: Escalation) -> int:
-    """The number the next customer update gets: one more than those owed so far."""
-    return 1 + sum(
-        1 for f in escalation.effects if f.kind == EffectKind.EMAIL and is_customer_update(f.target)
-    )
+    """The number the next customer update gets: one more than those owed so far (an update to every
+    deal is one update, however many emails it owes)."""
+    numbers = {
+        f.target.removeprefix(UPDATE_PREFIX).split(":", 1)[0]
+        for f in escalation.effects
+        if f.kind == EffectKind.EMAIL and is_customer_update(f.target)
+    }
+    return 1 + len(numbers)
 
 
 def is_customer_update(target: str) -> bool:
@@ -77,42 +111,74 @@ def send_customer_update(
     by: str,
     now: datetime,
 ) -> bool:
-    """Owe the email of update `number` and put it on the timeline; False when it was owed already.
+    """Owe the email(s) of update `number` and put it on the timeline; False when it was owed already.
 
     `number` comes from the page the update was written on, so a double click or a resent form
     owes it once: the second finds update `number` already there and changes nothing. A different
     update written on a page that is out of date is refused, not lost: the form keeps it.
     """
-    target = f"{UPDATE_PREFIX}{number}"
-    message = {"to": update.to, "subject": update.subject, "body": update.body}
-    earlier = escalation.effect(EffectKind.EMAIL, target)
-    if earlier is not None and earlier.payload == message:
+    owed = _emails(escalation, update, number)
+    earlier = escalation.effect(EffectKind.EMAIL, owed[0].target)
+    if earlier is not None and earlier.payload == owed[0].payload:
         return False
     if earlier is not None or number != next_update_number(escalation):
         raise InvalidInput(
             {"number": f"update {number} was already sent from another page; reload to write the next one"}
         )
+    deals = [int(o.payload.get("deal", 1)) for o in owed]
+    to = ", ".join(str(o.payload["to"]) for o in owed)
+    whose = ""
+    if escalation.linked_deals:
+        whose = " (every deal)" if update.deal is None else f" (deal {deals[0]})"
     event = Event(
         at=now,
         kind=CUSTOMER_TOLD,  # the clocks read it: no reminder to tell the customer after this
-        text=f"Customer update sent to {update.to} by {by}",
-        data={**message, "by": by, "number": number, "rca": update.includes_rca},
+        text=f"Customer update sent to {to}{whose} by {by}",
+        data={**_message(update, str(owed[0].payload["to"])), "by": by, "number": number}
+        | {"rca": update.includes_rca, "deals": deals},
     )
     try:
-        owed = store.apply(
-            escalation.id,
-            now=now,
-            owed=[Owed(EffectKind.EMAIL, target=target, payload=message)],
-            timeline=[event],
-            only_if_new=True,
-        )
+        added = store.apply(escalation.id, now=now, owed=owed, timeline=[event], only_if_new=True)
     except AlreadyRecorded:  # the same update owed by a concurrent request a moment ago
         return False
-    return bool(owed)
+    return bool(added)
+
+
+def _emails(escalation: Escalation, update: CustomerUpdate, number: int) -> list[Owed]:
+    """The email of the update to its deal's customer, or one to each deal's Economic Buyer."""
+    target = f"{UPDATE_PREFIX}{number}"
+    if update.deal is not None:
+        if escalation.deal(update.deal) is None:
+            raise InvalidInput({"deal": f"escalation {escalation.id} has no deal {update.deal}"})
+        extra = {"deal": update.deal} if update.deal > 1 else {}
+        return [Owed(EffectKind.EMAIL, target, _message(update, update.to) | extra)]
+    owed, unnamed = [], []
+    for deal in escalation.deals:
+        buyer = deal.report.deal.economic_buyer
+        if buyer is None or not buyer.email:
+            unnamed.append(f"deal {deal.number} ({deal.account})")
+            continue
+        one = target if deal.number == 1 else f"{target}:deal-{deal.number}"
+        extra = {"deal": deal.number} if deal.number > 1 else {}
+        owed.append(Owed(EffectKind.EMAIL, one, _message(update, buyer.email) | extra))
+    if unnamed:
+        names = ", ".join(unnamed)
+        raise InvalidInput(
+            {"deal": f"{names} names no economic buyer's email: send it to each other deal on its own"}
+        )
+    return owed
+
+
+def _message(update: CustomerUpdate, to: str) -> dict[str, Any]:
+    return {"to": to, "subject": update.subject, "body": update.body}
 
 
 def share_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> str:
     """The status page's token: the one already shared, else a new unguessable one."""
+    # Unfinished: the status page is deal 1's (its account, its updates); a linked deal's customer gets
+    # no link of its own yet, and drafts to them carry none (see `Escalation.for_deal`). Each deal
+    # needs its own token: a `status_token` column on `deals` (a migration after 0011), looked up
+    # by `by_status_token` to that deal's view.
     if escalation.status_token:
         return escalation.status_token
     token = secrets.token_urlsafe(24)

@@ -261,23 +261,30 @@ def sync(
 def resume(
     ctx: typer.Context,
     escalation_id: Annotated[str, typer.Argument(metavar="ID")],
+    deal: Annotated[
+        int | None,
+        typer.Option(
+            "--deal", min=1, help="Resume only this deal's environment (default: every halted deal)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Resume the customer's test environment integrator halted, once the escalation is fixed."""
+    """Resume the customer's test environments integrator halted, once the escalation is fixed."""
     from integrator.application.halting import owe_resume
     from integrator.application.present import escalation_dict
     from integrator.cli import console
     from integrator.domain.escalation import EffectKind
 
     s = services(ctx)
-    owe_resume(s.store, s.store.get(escalation_id), by="the command line", now=s.clock.now())
+    owe_resume(s.store, s.store.get(escalation_id), by="the command line", now=s.clock.now(), deal=deal)
     escalation = s.dispatcher.drive(escalation_id, kinds={EffectKind.RESUME})
     if as_json:
         out.print_json(data=escalation_dict(escalation))
     else:
         console.show_escalation(out, escalation)
-    effect = escalation.effect(EffectKind.RESUME)
-    state = effect.state if effect else EffectState.PENDING
+    resumes = [f for f in escalation.effects if f.kind == EffectKind.RESUME]
+    states = {f.state for f in resumes} or {EffectState.PENDING}
+    state = next((st for st in (EffectState.FAILED, EffectState.PENDING) if st in states), EffectState.DONE)
     raise typer.Exit({EffectState.DONE: OK, EffectState.FAILED: ERROR}.get(state, PENDING))
 
 
@@ -295,6 +302,7 @@ def unlink(
     s = services(ctx)
     new = s.escalator.unlink(escalation_id, deal, by="the command line")
     escalation = s.dispatcher.drive(new.id)
+    s.dispatcher.drive(escalation_id)  # what it left: its title and summary without the deal's ARR
     if as_json:
         out.print_json(data=escalation_dict(escalation))
     else:

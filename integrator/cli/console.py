@@ -40,9 +40,11 @@ def show_escalation(console: Console, e: Escalation) -> None:
         console.print(f"  Page:  PagerDuty {e.page.incident_id} {e.page.url or ''}")
     if e.ticket:
         console.print(f"  P1:    Jira {e.ticket.key} {e.ticket.url}")
-    if (halt := halt_status(e)) is not None:
-        at = f" at {halt.at:%Y-%m-%d %H:%M %Z}" if halt.at else ""
-        console.print(f"  Halt:  test environment {halt.environment} {halt.state}{at}")
+    for d in e.deals:
+        if (halt := halt_status(e, d.number)) is not None:
+            at = f" at {halt.at:%Y-%m-%d %H:%M %Z}" if halt.at else ""
+            whose = f" (deal {d.number}, {escape(d.account)})" if e.linked_deals else ""
+            console.print(f"  Halt:  test environment {halt.environment}{whose} {halt.state}{at}")
     console.print(f"  RCA due {e.rca_due:%Y-%m-%d %H:%M %Z}; fix due {e.fix_due:%Y-%m-%d %H:%M %Z}")
     table = Table("effect", "state", "attempts", "last error", "next attempt", box=None, pad_edge=False)
     for f in e.effects:
@@ -66,7 +68,12 @@ def show_disclosure(console: Console, e: Escalation) -> None:
     for column in table.columns[:3]:
         column.no_wrap = True
     table.columns[4].overflow = "fold"
+    group: int | None = 0
     for row in disclosure(e):
+        if e.linked_deals and row.deal != group:  # one group per deal, then the people they share
+            group, deal = row.deal, e.deal(row.deal) if row.deal else None
+            heading = f"deal {deal.number} · {deal.account}" if deal else "shared by every deal"
+            table.add_row(f"[bold]{escape(heading)}[/]", end_section=False)
         style = STATE_STYLES.get(row.state, "yellow")
         at = f"at {row.at:%Y-%m-%d %H:%M} UTC" if row.at else ""
         table.add_row(

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from integrator.domain.escalation import Escalation, Topic
 
-RCA_HOUR = time(17, 0)
-RCA_MIN_LEAD = timedelta(hours=4)
 MILESTONES = {Topic.FIX_50: 0.5, Topic.FIX_75: 0.75}  # reminders at these shares of the fix window
-
-
-def default_rca_due(now: datetime, time_zone: str) -> datetime:
-    """17:00 today in the reporter's time zone, or 4 hours ahead when 17:00 is less than 4 hours away."""
-    local_now = now.astimezone(ZoneInfo(time_zone))
-    five_pm = datetime.combine(local_now.date(), RCA_HOUR, tzinfo=local_now.tzinfo)
-    if five_pm - local_now < RCA_MIN_LEAD:
-        return local_now + RCA_MIN_LEAD
-    return five_pm
 
 
 def fix_due(created_at: datetime, fix_hours: float) -> datetime:
@@ -43,10 +31,18 @@ class Promise:
     met_at: datetime | None
 
 
-def rca_sent_at(e: Escalation) -> datetime | None:
-    """When the SE sent the customer an update marked as carrying the RCA, if they have."""
+def rca_sent_at(e: Escalation, deal: int | None = None) -> datetime | None:
+    """When the SE sent a customer an update marked as carrying the RCA, if they have: to any deal's
+    customer, or with `deal`, to that deal's (an update from before deals went to deal 1's)."""
     return next(
-        (ev.at for ev in e.timeline if ev.kind == "customer_update_sent" and ev.data.get("rca")), None
+        (
+            ev.at
+            for ev in e.timeline
+            if ev.kind == "customer_update_sent"
+            and ev.data.get("rca")
+            and (deal is None or deal in ev.data.get("deals", [1]))
+        ),
+        None,
     )
 
 
@@ -63,7 +59,7 @@ def promises(e: Escalation, *, now: datetime | None = None) -> list[Promise]:
         late = now > due if now is not None else f"clock:{milestone}" in raised
         return PromiseState.OVERDUE if late else PromiseState.DUE
 
-    rca_at = rca_sent_at(e)
+    rca_at = rca_sent_at(e, e.seen_as)  # each deal's customer is promised, and sent, the RCA
     return [
         Promise("Root-cause analysis", e.rca_due, state(e.rca_due, rca_at, Topic.RCA), rca_at),
         Promise("Fix", e.fix_due, state(e.fix_due, e.fixed_at, Topic.BREACH), e.fixed_at),

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from integrator.domain.money import exact
+from integrator.domain.rca import default_rca_due
 
 if TYPE_CHECKING:
     from integrator.domain.report import FailureReport
@@ -43,6 +44,12 @@ class EscalatedDeal:
     @property
     def reporter(self) -> str:
         return self.report.reporter.email
+
+    @property
+    def rca_due(self) -> datetime:
+        """When this deal's customer is promised the root-cause analysis: as its report says, else by
+        default from when it was reported (the RCA itself is shared; each promise is the deal's)."""
+        return self.report.rca_due or default_rca_due(self.created_at, self.report.reporter.time_zone)
 
     @property
     def target(self) -> str:

@@ -50,7 +50,9 @@ class EffectKind(StrEnum):
     TRANSITION = "transition"  # Jira: move the P1 to a status category
     NOTE = "note"  # PagerDuty: a note on the incident
     RESOLVE = "resolve"  # PagerDuty: resolve the incident
-    URGENCY = "urgency"  # PagerDuty: raise the incident's urgency back to high
+    URGENCY = "urgency"  # PagerDuty: raise the incident's urgency back to high (and its priority)
+    TITLE = "title"  # PagerDuty: the incident's title, rewritten when a deal is linked or unlinked
+    SUMMARY = "summary"  # Jira: the P1's summary line (and a linked deal's label), rewritten likewise
     EMAIL = "email"  # a message to one person
     CHAT = "chat"  # a post to the owning team's chat webhook
     HALT = "halt"  # the customer's test environment: halt it (its hook in the catalog)
@@ -185,6 +187,8 @@ class Escalation:
     timeline: tuple[Event, ...] = ()
     fingerprint: Fingerprint | None = None  # the failure's identity; None when the report has no trace
     linked_deals: tuple[EscalatedDeal, ...] = ()  # deals 2, 3, …: later reports of the same failure
+    seen_as: int = 1  # the deal whose people this is written for (see `for_deal`); `report` is that deal's
+    first_report: FailureReport | None = None  # deal 1's report, in another deal's view
 
     @property
     def label(self) -> str:
@@ -198,16 +202,43 @@ class Escalation:
     @property
     def deals(self) -> tuple[EscalatedDeal, ...]:
         """Every deal this failure puts at risk: the first report's (deal 1), then the linked ones."""
-        return (EscalatedDeal(1, self.report, self.created_at), *self.linked_deals)
+        return (EscalatedDeal(1, self.first_report or self.report, self.created_at), *self.linked_deals)
+
+    def deal(self, number: int) -> EscalatedDeal | None:
+        """Deal `number` of this escalation, if it has one."""
+        return next((d for d in self.deals if d.number == number), None)
 
     def deal_of(self, report: FailureReport) -> EscalatedDeal | None:
         """The deal this report became (the first with an equal report), if it is one of them."""
         return next((d for d in self.deals if d.report == report), None)
 
     def for_deal(self, number: int) -> Escalation:
-        """The escalation as one deal's people see it: that deal's report (account, contacts, SE)."""
+        """The escalation as one deal's people see it: that deal's report (account, contacts, SE);
+        its own RCA promise; the page, the P1, the fix and its clock stay the escalation's. `deals` is
+        unchanged. The status page is deal 1's: another deal's customer is never given its link."""
         deal = next((d for d in self.linked_deals if d.number == number), None)
-        return replace(self, report=deal.report) if deal else self
+        if deal is None or self.seen_as != 1:
+            return self
+        return replace(
+            self,
+            report=deal.report,
+            seen_as=number,
+            first_report=self.report,
+            rca_due=deal.rca_due,
+            status_token=None,
+            status_url=None,
+        )
+
+    def next_deal_number(self) -> int:
+        """The number the next linked deal gets: one past every number used, an unlinked deal's too
+        (what was owed for a deal number is owed once, ever)."""
+        used = [d.number for d in self.deals]
+        used += [
+            int(ev.data["deal"])
+            for ev in self.timeline
+            if ev.kind in ("deal_linked", "deal_unlinked") and isinstance(ev.data.get("deal"), int)
+        ]
+        return max(used) + 1
 
     def effect(self, kind: EffectKind, target: str = "") -> Effect | None:
         return next((e for e in self.effects if e.kind == kind and e.target == target), None)

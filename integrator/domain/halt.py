@@ -98,13 +98,23 @@ class HaltStatus:
         return self.state in (HALTED, "planned")
 
 
-def halt_status(escalation: Escalation) -> HaltStatus | None:
-    """The halt's status; None when no halt was asked."""
-    halt = escalation.effect(EffectKind.HALT)
+def hook_target(deal: int) -> str:
+    """The effect target of one deal's halt and resume: "" for deal 1 (as before deals), `deal-N`."""
+    return "" if deal == 1 else f"deal-{deal}"
+
+
+def halt_status(escalation: Escalation, deal: int | None = None) -> HaltStatus | None:
+    """The halt of one deal's environment (by default the deal the escalation is seen as, see
+    `Escalation.for_deal`); None when that deal's report asked no halt."""
+    number = escalation.seen_as if deal is None else deal
+    target = hook_target(number)
+    halt = escalation.effect(EffectKind.HALT, target)
     if halt is None:
         return None
-    environment = escalation.report.failure.environment
-    resume = escalation.effect(EffectKind.RESUME)
+    asked = escalation.deal(number)
+    body = halt.payload.get("body") or {}
+    environment = str(body.get("environment") or (asked.report.failure.environment if asked else ""))
+    resume = escalation.effect(EffectKind.RESUME, target)
     if resume is not None:
         return HaltStatus(environment, *_state(resume, "resumed", prefix="resume_", pending="resuming"))
     return HaltStatus(environment, *_state(halt, HALTED, prefix="", pending="pending"))

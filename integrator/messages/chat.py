@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from integrator.domain.escalation import Escalation
 from integrator.messages.audiences import check
-from integrator.messages.facts import title
+from integrator.messages.facts import shared_title
 from integrator.messages.wording import HEADLINES, engaged, news
 
 
@@ -18,7 +18,7 @@ def chat_text(escalation: Escalation, topic: str) -> str:
     if e.page is not None and e.page.url:
         links.append(f"PagerDuty <{_escape(e.page.url)}|{_escape(e.page.incident_id)}>")
     lines = [
-        f"*{_escape(HEADLINES[topic])}*: {_escape(title(e))}",
+        f"*{_escape(HEADLINES[topic])}*: {_escape(shared_title(e))}",
         _escape(news(e, topic, "UTC") + (f" {engaged(e, 'UTC')}" if topic == "escalated" else "")),
         f"Owner: {_escape(e.owner.engineer)} ({_escape(e.owner.team.handle)}) · " + " · ".join(links),
     ]

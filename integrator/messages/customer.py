@@ -88,7 +88,7 @@ def _customer_progress(e: Escalation, lead: str, zone: str) -> str:
 
 
 def _customer_promises(e: Escalation, zone: str) -> str:
-    rca_at = rca_sent_at(e)
+    rca_at = rca_sent_at(e, e.seen_as)
     if rca_at is not None:
         rca = f"We sent you the root-cause analysis on {_customer_when(rca_at, zone)}."
     else:
@@ -110,7 +110,7 @@ def customer_timeline(escalation: Escalation) -> list[tuple[datetime, str]]:
     first: dict[str, datetime] = {}
     for event in e.timeline:
         first.setdefault(event.kind, event.at)
-        if event.kind == "customer_update_sent":
+        if event.kind == "customer_update_sent" and e.seen_as in event.data.get("deals", [1]):
             what = "Root-cause analysis sent" if event.data.get("rca") else "Update sent"
             entries.append((event.at, what))
     if "paged" in first:

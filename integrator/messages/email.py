@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from integrator.domain.escalation import Escalation, Message
 from integrator.messages.audiences import check
 from integrator.messages.facts import clip, full_arr, locations, person, title
@@ -11,17 +13,23 @@ TRACE_LINES = 25  # a trace longer than this is cut to its start, the owning fra
 TRACE_LINE_CHARS = 300
 
 
-def compose(escalation: Escalation, *, topic: str, role: str, to: str) -> Message:
-    """The email telling `to`, in `role`, about `topic`; times in the reporter's zone for the reporter."""
+def compose(
+    escalation: Escalation, *, topic: str, role: str, to: str, now: datetime | None = None
+) -> Message:
+    """The email telling `to`, in `role`, about `topic`; times in the reporter's zone for the reporter.
+
+    `now` is when it is sent (a linked deal's people are told how long the shared fix clock has
+    left); without it, when that deal was reported."""
     check(topic=topic, role=role)
     reporter = escalation.report.reporter
     zone = reporter.time_zone if role == "reporter" or to.lower() == reporter.email.lower() else "UTC"
+    said = news(escalation, topic, zone, now=now)
     if role == "engineer":
-        parts = _for_engineer(escalation, topic, zone)
+        parts = [said, *_for_engineer(escalation, topic, zone)]
     elif role == "reporter":
-        parts = _for_reporter(escalation, topic, zone)
+        parts = [said, *_for_reporter(escalation, topic, zone)]
     else:
-        parts = _for_executive(escalation, topic, zone, role)
+        parts = [said, *_for_executive(escalation, topic, zone, role)]
     body = "\n\n".join(part for part in parts if part) + "\n"
     return Message(to=to, subject=f"{HEADLINES[topic]}: {title(escalation)}", body=body)
 
@@ -43,7 +51,6 @@ def _for_engineer(e: Escalation, topic: str, zone: str) -> list[str]:
     where = "\n".join(f"  - {location}" for location in locations(e))
     trace = _trace_excerpt(failure.stack_trace, e.owner.location)
     return [
-        news(e, topic, zone),
         f"Why you: {e.owner.explain()}.",
         "The deal\n" + rows(facts),
         f"Locations\n{where}" if where else "",
@@ -67,7 +74,6 @@ def _for_executive(e: Escalation, topic: str, zone: str, role: str) -> list[str]
             " if the fix clock is breached, and when the fix is confirmed."
         )
     return [
-        news(e, topic, zone),
         _deal_line(e),
         _at_risk(e) if role == "executive_escalation" else "",
         failed,
@@ -95,7 +101,6 @@ def _deal_line(e: Escalation) -> str:
 
 def _for_reporter(e: Escalation, topic: str, zone: str) -> list[str]:
     return [
-        news(e, topic, zone),
         f"Status: {e.state.value}. {engaged(e, zone)}",
         "Promises to the customer\n" + "\n".join(f"  - {line}" for line in promises(e, zone)),
         f"Escalation page: {e.url}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from integrator.domain import money
+from integrator.domain.deals import arr_at_risk
 from integrator.domain.escalation import Escalation
 from integrator.domain.report import Deal, Person, Reporter
 
@@ -19,6 +20,19 @@ def title(escalation: Escalation) -> str:
     """One line of at most 250 characters, e.g. `[POC] Globex ($480k ARR): Batch ingest drops rows`."""
     deal = escalation.report.deal
     text = f"[POC] {deal.account} ({compact_arr(deal)} ARR): {escalation.report.failure.title}"
+    return clip(" ".join(text.split()), TITLE_LIMIT)
+
+
+def shared_title(escalation: Escalation) -> str:
+    """The incident's title and the P1's summary: `title` while there is one deal; with several, the
+    first deal's account, how many more, and the ARR at risk summed per currency, e.g.
+    `[POC] Initech +2 deals ($980k + €250k ARR at risk): Batch ingest drops rows`."""
+    first, *more = escalation.deals
+    if not more:
+        return title(escalation)
+    at_risk = " + ".join(money.compact(a.amount, a.currency) for a in arr_at_risk(escalation.deals))
+    deals = f"+{len(more)} deal{'s' if len(more) > 1 else ''}"
+    text = f"[POC] {first.account} {deals} ({at_risk} ARR at risk): {first.report.failure.title}"
     return clip(" ".join(text.split()), TITLE_LIMIT)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from integrator.domain import clocks
@@ -26,15 +26,16 @@ HEADLINES = {
 }
 
 
-def news(e: Escalation, topic: str, zone: str) -> str:
-    """What just happened, in one or two sentences."""
+def news(e: Escalation, topic: str, zone: str, *, now: datetime | None = None) -> str:
+    """What just happened, in one or two sentences (`now`: when it is said; a linked deal is told
+    how much of the shared fix clock is left)."""
     key = e.ticket.key if e.ticket else "the Jira P1"
     if topic == "escalated":
         deal = e.report.deal
-        return (
-            f"{deal.account} ({compact_arr(deal)} ARR) hit a failure in its proof-of-concept:"
-            f" {sentence(e.report.failure.title)} The {_hours(e)}-hour fix clock has started."
-        )
+        hit = f"{deal.account} ({compact_arr(deal)} ARR) hit a failure in its proof-of-concept:"
+        if e.seen_as > 1:
+            return f"{hit} {sentence(e.report.failure.title)} {_joined(e, zone, now)}"
+        return f"{hit} {sentence(e.report.failure.title)} The {_hours(e)}-hour fix clock has started."
     if topic == "acknowledged":
         at = _when(e.acknowledged_at, zone) if e.acknowledged_at else "just now"
         return f"{e.acknowledged_by or 'The on-call engineer'} acknowledged the page at {at}."
@@ -69,6 +70,31 @@ def news(e: Escalation, topic: str, zone: str) -> str:
     return (
         f"The fix is overdue: the {_hours(e)}-hour fix clock ran out at {_when(e.fix_due, zone)}"
         " and the fix is not confirmed."
+    )
+
+
+def _joined(e: Escalation, zone: str, now: datetime | None) -> str:
+    """For a linked deal: the failure is already escalated for deal 1, and what is left of its clock."""
+    first = e.deals[0].account
+    said = now or next((d.created_at for d in e.deals if d.number == e.seen_as), e.created_at)
+    left = e.fix_due - said
+    due = (
+        f"The fix is due {_when(e.fix_due, zone)}, {duration(left)} from now"
+        if left.total_seconds() > 0
+        else (f"The fix was due {_when(e.fix_due, zone)}, {duration(-left)} ago")
+    )
+    return (
+        f"It is the same failure already escalated for {first}: the engineer is already paged and the fix"
+        f" is shared. {due}; the {_hours(e)}-hour clock started with the first report for {first}."
+    )
+
+
+def duration(span: timedelta) -> str:
+    """`41 h 12 min`, `25 min`, `3 h`: a span to the minute (rounded down)."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    return " ".join(
+        filter(None, [f"{hours} h" if hours else "", f"{minutes} min" if minutes or not hours else ""])
     )
 
 

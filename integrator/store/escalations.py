@@ -140,7 +140,8 @@ class Store(LeaseTables):
     def _link(self, conn: Connection, same: Escalation, escalation: Escalation, link: Linker) -> Escalation:
         """Add the report as `same`'s next deal, with what linking it owes (each effect once, ever)."""
         last = conn.execute(select(func.max(deals.c.number)).where(deals.c.escalation_id == same.id)).scalar()
-        deal = EscalatedDeal((last or 1) + 1, escalation.report, escalation.created_at)
+        number = max((last or 1) + 1, same.next_deal_number())  # an unlinked deal's number is not reused
+        deal = EscalatedDeal(number, escalation.report, escalation.created_at)
         conn.execute(insert(deals).values(rows.deal_row(same.id, deal)))
         owed, timeline = link(same, deal)
         have = {(f.kind, f.target) for f in same.effects}
@@ -163,6 +164,7 @@ class Store(LeaseTables):
         new: Escalation,
         owed: Sequence[Owed],
         events: Sequence[Event],
+        left_owing: Sequence[Owed] = (),
     ) -> Escalation:
         """Take deal `number` off the escalation and store it as `new` with what it owes (one transaction)."""
         mine = and_(deals.c.escalation_id == escalation_id, deals.c.number == number, deals.c.number > 1)
@@ -171,6 +173,14 @@ class Store(LeaseTables):
                 raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
             rows.insert_escalation(conn, new, owed, new.timeline)
             rows.insert_events(conn, escalation_id, events)
+            have = {
+                (r.kind, r.target)
+                for r in conn.execute(
+                    select(effects.c.kind, effects.c.target).where(effects.c.escalation_id == escalation_id)
+                )
+            }
+            left = {(o.kind.value, o.target): o for o in left_owing if (o.kind.value, o.target) not in have}
+            rows.insert_effects(conn, escalation_id, list(left.values()), now=new.created_at)
         return self.get(new.id)
 
     def apply(

@@ -81,7 +81,7 @@ class MemoryStore:
 
     def _link(self, same: Escalation, escalation: Escalation, link: Linker) -> Escalation:
         """Add the report as `same`'s next deal, with what linking it owes (each effect once, ever)."""
-        deal = EscalatedDeal(max(d.number for d in same.deals) + 1, escalation.report, escalation.created_at)
+        deal = EscalatedDeal(same.next_deal_number(), escalation.report, escalation.created_at)
         self._escalations[same.id] = replace(same, linked_deals=(*same.linked_deals, deal))
         owed, timeline = link(same, deal)
         have = {(f.kind, f.target) for f in same.effects}
@@ -98,6 +98,7 @@ class MemoryStore:
         new: Escalation,
         owed: Sequence[Owed],
         events: Sequence[Event],
+        left_owing: Sequence[Owed] = (),
     ) -> Escalation:
         with self._lock:
             e = self.get(escalation_id)
@@ -106,6 +107,8 @@ class MemoryStore:
                 raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
             self._escalations[escalation_id] = replace(e, linked_deals=kept)
             self._change(escalation_id, None, events)
+            have = {(f.kind, f.target) for f in e.effects}
+            self._owe(escalation_id, [o for o in left_owing if (o.kind, o.target) not in have])
             self._escalations[new.id] = replace(new, effects=(), linked_deals=())
             self._owe(new.id, owed)
             return self.get(new.id)

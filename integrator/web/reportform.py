@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from integrator.application.escalate import parse_report
-from integrator.domain.clocks import default_rca_due
+from integrator.domain.rca import default_rca_due
 from integrator.domain.report import FailureReport
 from integrator.errors import NO_LOCATION, InvalidInput
 

@@ -84,6 +84,10 @@ class DisclosureOut(BaseModel):
     state: Literal["told", "planned", "pending", "failed", "not_named"]
     at: str | None
     detail: str
+    deal: int | None = Field(
+        default=None,
+        description="the deal whose person this is (1 = the first report's); null = every deal's",
+    )
 
 
 class DealOut(BaseModel):
@@ -95,6 +99,10 @@ class DealOut(BaseModel):
     criterion: str
     title: str
     created_at: str
+    rca_due: str | None = Field(default=None, description="when this deal's customer is promised the RCA")
+    halt: HaltOut | None = Field(
+        default=None, description="this deal's environment halt; null when none asked"
+    )
 
 
 class AmountOut(BaseModel):
@@ -122,7 +130,9 @@ class EscalationOut(BaseModel):
     jira: JiraOut
     effects: list[EffectOut]
     timeline: list[EventOut]
-    halt: HaltOut | None = Field(default=None, description="null when no halt was asked (`failure.halt`)")
+    halt: HaltOut | None = Field(
+        default=None, description="deal 1's halt (each deal's is in `deals`); null when none was asked"
+    )
     disclosure: list[DisclosureOut] = Field(
         description="who has been told, per role: the first thing to read"
     )

@@ -18,6 +18,7 @@ from integrator.messages.customer import customer_update_draft
 REFRESH_SECONDS = 3
 LABELS = {"page": "Page the owner", "ticket": "File the P1", "link": "Cross-link"}
 LABELS |= {"halt": "Halt the test environment", "resume": "Resume the test environment"}
+LABELS |= {"title": "Retitle the incident", "summary": "Rewrite the P1's summary"}
 
 
 def escalation_page(
@@ -26,8 +27,10 @@ def escalation_page(
     public_url: str,
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
+    deal: int = 1,
 ) -> dict[str, Any]:
-    """The context of `escalation.html`; with `values`, the update form as the Sales Engineer left it.
+    """The context of `escalation.html`; with `values`, the update form as the Sales Engineer left it,
+    else a draft to deal `deal`'s customer.
 
     The page refreshes itself while effects are pending, unless it holds the Sales Engineer's text.
     """
@@ -38,9 +41,9 @@ def escalation_page(
         "reminder": reminder(escalation),
         "effects": [effect_view(effect) for effect in escalation.effects],
         "refresh": REFRESH_SECONDS if pending and values is None else None,
-        "halt": halt_status(escalation),
+        "halts": [(d, status) for d in escalation.deals if (status := halt_status(escalation, d.number))],
         "arr_at_risk": arr_at_risk(escalation.deals),
-        **customer_sections(escalation, public_url=public_url, values=values, errors=errors),
+        **customer_sections(escalation, public_url=public_url, values=values, errors=errors, deal=deal),
     }
 
 
@@ -77,16 +80,20 @@ def customer_sections(
     public_url: str,
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
+    deal: int = 1,
 ) -> dict[str, Any]:
-    """What the escalation page needs for its "Customer update" and "Status page" sections."""
+    """What the escalation page needs for its "Customer update" and "Status page" sections: the
+    update drafted to deal `deal`'s customer (deal 1's when it has no such deal)."""
     if values is None:
-        draft = customer_update_draft(escalation)
+        deal = deal if escalation.deal(deal) is not None else 1
+        draft = customer_update_draft(escalation.for_deal(deal))
         values = {
             "to": draft.to if draft else "",
             "subject": draft.subject if draft else "",
             "body": draft.body if draft else "",
             "includes_rca": "",
             "number": str(next_update_number(escalation)),
+            "deal": str(deal),
         }
     return {
         "update": values,

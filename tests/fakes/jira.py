@@ -273,9 +273,19 @@ class FakeJira(FakeServer):
         return self._with_issue(match, page)
 
     def _edit_issue(self, request: Recorded, match: Any) -> Reply:
-        """`PUT .../issue/{key}`: only `update.labels` `add` operations (what integrator sends); 204."""
-        update = request.json.get("update") if isinstance(request.json, dict) else None
-        operations = update.get("labels") if isinstance(update, dict) and set(update) == {"labels"} else None
+        """`PUT .../issue/{key}`: `fields.summary` and `update.labels` `add` operations (what integrator
+        sends), either or both; 204."""
+        body = request.json if isinstance(request.json, dict) else {}
+        fields, update = body.get("fields", {}), body.get("update", {})
+        if not (fields or update) or set(body) - {"fields", "update"}:
+            return error(400, issue="the fake Jira edits only fields.summary and update.labels")
+        if not isinstance(fields, dict) or set(fields) - {"summary"}:
+            return error(400, summary="the fake Jira edits only the summary among fields")
+        summary = fields.get("summary")
+        if "summary" in fields and not (isinstance(summary, str) and summary.strip() and len(summary) < 256):
+            return error(400, summary="You must specify a summary of the issue (255 characters at most).")
+        labelled = isinstance(update, dict) and set(update) <= {"labels"}
+        operations = update.get("labels", []) if labelled else None
         if not isinstance(operations, list) or not all(
             isinstance(o, dict) and set(o) == {"add"} and isinstance(o["add"], str) and " " not in o["add"]
             for o in operations
@@ -286,6 +296,8 @@ class FakeJira(FakeServer):
             for operation in operations:
                 if operation["add"] not in issue.labels:
                     issue.labels.append(operation["add"])
+            if isinstance(summary, str):
+                issue.summary = summary
             issue.updated = self._now()
             return Reply(204)
 

@@ -287,7 +287,7 @@ class FakePagerDuty(FakeServer):
         wanted = request.json.get("incident") if isinstance(request.json, dict) else None
 
         def update(incident: PdIncident) -> Reply:
-            change(incident, wanted, self._requester(request), self._now())
+            change(incident, wanted, self._requester(request), self._now(), self.priorities)
             return self._one(incident, request)
 
         return self._with_incident(match, update)
@@ -301,7 +301,7 @@ class FakePagerDuty(FakeServer):
         if missing := [str(w.get("id")) for w in wanted if w.get("id") not in by_id]:
             raise Invalid(f"Incident Not Found: {', '.join(missing)}")
         for one in wanted:
-            change(by_id[one["id"]], one, by, self._now())
+            change(by_id[one["id"]], one, by, self._now(), self.priorities)
         updated = [self._render.incident(by_id[w["id"]]) for w in wanted]
         body = {"incidents": updated, "limit": len(updated), "offset": 0, "more": False, "total": None}
         return json_reply(200, body, content_type=JSON)

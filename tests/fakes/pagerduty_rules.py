@@ -94,10 +94,17 @@ def set_status(incident: PdIncident, status: str, by_user_id: str | None, now: d
         incident.resolved_at = now
 
 
-def change(incident: PdIncident, wanted: Any, by: PdUser, now: datetime) -> None:
-    """One incident update of `PUT /incidents[/{id}]`: status, urgency, title."""
+def change(
+    incident: PdIncident, wanted: Any, by: PdUser, now: datetime, priorities: Sequence[PdPriority] = ()
+) -> None:
+    """One incident update of `PUT /incidents[/{id}]`: status, urgency, title, priority (by id)."""
     if not isinstance(wanted, dict):
         raise Invalid("incident is required")
+    if wanted.get("priority"):
+        priority = next((p for p in priorities if p.id == (wanted["priority"] or {}).get("id")), None)
+        if priority is None:
+            raise Invalid("Priority not found")
+        incident.priority = priority
     status = wanted.get("status")
     if status is not None:
         if status not in ("acknowledged", "resolved"):

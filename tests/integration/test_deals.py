@@ -184,6 +184,12 @@ def grouped(
         yield deployment, inbox
 
 
+def raises(acme: Deployment) -> list[dict[str, Any]]:
+    """The incident updates that raised the urgency (the others rewrite the title)."""
+    updates = [json.loads(r.body)["incident"] for r in acme.pagerduty.requests_to("PUT", r"/incidents/\w+")]
+    return [u for u in updates if "urgency" in u]
+
+
 def mails(inbox: Inbox, subject: str) -> list[str]:
     """The addresses sent an email whose subject starts with `subject`."""
     return sorted(str(m["To"]) for m in inbox.received() if str(m["Subject"]).startswith(subject))
@@ -195,15 +201,15 @@ def test_crossing_the_repage_line_raises_the_urgency_and_tells_the_executive_onc
     acme, inbox = grouped
     escalate(acme, deal("Initech", 500000))
     escalate(acme, deal("Globex", 400000))
-    raises = acme.pagerduty.requests_to("PUT", r"/incidents/\w+")
-    assert raises == []
+    assert raises(acme) == []
     assert mails(inbox, "ARR at risk") == []
 
     escalate(acme, deal("Hooli", 300000))  # 1,200,000 USD: past the line
     escalate(acme, deal("Umbrella", 900000))  # further past it: nothing more
 
-    (raised,) = acme.pagerduty.requests_to("PUT", r"/incidents/\w+")
-    assert json.loads(raised.body)["incident"]["urgency"] == "high"
+    (raised,) = raises(acme)
+    assert raised["urgency"] == "high"
+    assert raised["priority"] == {"id": "PRI1", "type": "priority_reference"}  # the configured P1
     assert mails(inbox, "ARR at risk") == [DIRECTOR]
     shown = acme.escalation()
     assert [e["text"] for e in shown["timeline"] if e["kind"] == "arr_threshold"] == [

@@ -282,6 +282,25 @@ def test_a_comment_is_escaped_so_that_it_shows_as_written(fake_jira: FakeJira, t
     assert [c.body for c in fake_jira.issue(ticket.key).comments] == ["Paged \\*alice\\* at 15:00 UTC"]
 
 
+def test_the_summary_is_rewritten_and_a_deals_label_added_in_one_edit(
+    fake_jira: FakeJira, tracker: JiraTracker
+) -> None:
+    ticket = tracker.file(make_escalation())
+    summary = "[POC] Globex +1 deal ($980k ARR at risk): Batch ingest drops rows"
+
+    tracker.set_summary(ticket.key, summary, label="deal-initech")
+    tracker.set_summary(ticket.key, summary)  # an unlink's rewrite: the summary alone
+
+    issue = fake_jira.issue(ticket.key)
+    assert issue.summary == summary
+    assert issue.labels == ["integrator", "integrator-e5c0ffee1234", "poc-escalation", "deal-initech"]
+    edits = [r.json for r in fake_jira.requests_to("PUT", rf"/rest/api/2/issue/{ticket.key}")]
+    assert edits == [
+        {"fields": {"summary": summary}, "update": {"labels": [{"add": "deal-initech"}]}},
+        {"fields": {"summary": summary}},
+    ]
+
+
 def test_cloud_finds_the_ticket_by_label_with_search_jql(fake_jira: FakeJira, tracker: JiraTracker) -> None:
     escalation = make_escalation()
     tracker.file(escalation)

@@ -511,22 +511,68 @@ def test_resolving_while_pagerduty_answers_503_is_unavailable(
     assert fake_pagerduty.incident(incident).status == "triggered"
 
 
-def test_urgency_is_raised_back_to_high(fake_pagerduty: FakePagerDuty, pager: PagerDutyPager) -> None:
-    incident = pager.page(make_escalation()).incident_id
-    lower = {"incident": {"type": "incident_reference", "urgency": "low"}}
-    with httpx2.Client(verify=fake_pagerduty.client_ssl_context()) as client:
+def lower_by_hand(fake: FakePagerDuty, incident: str) -> None:
+    """Someone in PagerDuty lowers the incident: urgency low, priority P3."""
+    lower = {
+        "incident": {
+            "type": "incident_reference",
+            "urgency": "low",
+            "priority": {"id": "PRI3", "type": "priority_reference"},
+        }
+    }
+    with httpx2.Client(verify=fake.client_ssl_context()) as client:
         client.put(
-            f"{fake_pagerduty.url}/incidents/{incident}",
+            f"{fake.url}/incidents/{incident}",
             json=lower,
             headers={"Authorization": f"Token token={PD_API_KEY}", "From": BOB.email},
         ).raise_for_status()
+
+
+def test_urgency_and_the_configured_priority_are_raised_back(
+    fake_pagerduty: FakePagerDuty, pager: PagerDutyPager
+) -> None:
+    incident = pager.page(make_escalation()).incident_id
+    lower_by_hand(fake_pagerduty, incident)
     assert fake_pagerduty.incident(incident).urgency == "low"
+
+    pager.raise_urgency(incident)
+
+    raised = fake_pagerduty.incident(incident)
+    assert (raised.urgency, raised.priority and raised.priority.name) == ("high", "P1")
+    assert fake_pagerduty.requests_to("PUT", ONE)[-1].json == {
+        "incident": {
+            "type": "incident_reference",
+            "urgency": "high",
+            "priority": {"id": "PRI1", "type": "priority_reference"},
+        }
+    }
+
+
+def test_without_the_configured_priority_in_pagerduty_only_the_urgency_is_raised(
+    fake_pagerduty: FakePagerDuty, connect: Connect
+) -> None:
+    pager = connect(priority="SEV-1")
+    incident = pager.page(make_escalation()).incident_id
+    lower_by_hand(fake_pagerduty, incident)
 
     pager.raise_urgency(incident)
 
     assert fake_pagerduty.incident(incident).urgency == "high"
     assert fake_pagerduty.requests_to("PUT", ONE)[-1].json == {
         "incident": {"type": "incident_reference", "urgency": "high"}
+    }
+
+
+def test_the_incident_is_retitled(fake_pagerduty: FakePagerDuty, pager: PagerDutyPager) -> None:
+    incident = pager.page(make_escalation()).incident_id
+    title = "[POC] Globex +1 deal ($980k ARR at risk): Batch ingest drops rows"
+
+    pager.set_title(incident, title)
+    pager.set_title(incident, title)  # a retry after a lost answer: the same title again
+
+    assert fake_pagerduty.incident(incident).title == title
+    assert fake_pagerduty.requests_to("PUT", ONE)[-1].json == {
+        "incident": {"type": "incident_reference", "title": title}
     }
 
 

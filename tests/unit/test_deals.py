@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from integrator.application.escalate import crossed, parse_report
+from integrator.application.escalate import parse_report
+from integrator.application.linking import crossed
 from integrator.domain.deals import EscalatedDeal, ago, arr_at_risk, describe_arr, match_notice
 from tests.builders import make_escalation
 from tests.support import report_data

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from integrator.application.escalate import parse_report
-from integrator.domain.clocks import default_rca_due
 from integrator.domain.escalation import EffectKind, EffectState, State
+from integrator.domain.rca import default_rca_due
 from integrator.errors import InvalidInput, Rejected, Unavailable
 from tests.support import FakeClock, MemoryPager, MemoryTracker, memory_services, report_data
 

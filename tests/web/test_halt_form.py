@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.support import report_data
 from tests.web.conftest import World
 from tests.web.helpers import csrf_token, field_error, submit_form
 
@@ -46,3 +47,18 @@ def test_the_resume_button_needs_the_csrf_token(browser: TestClient, world: Worl
     assert forged.status_code == 403
     assert refused.status_code == 409
     assert "did not halt its test environment" in refused.json()["message"]
+
+
+def test_the_api_resumes_one_deal_by_number_and_refuses_a_number_that_is_not_one(
+    client: TestClient, bearer: dict[str, str]
+) -> None:
+    escalation_id = client.post("/api/v1/escalations", json=report_data(), headers=bearer).json()["id"]
+    resume = f"/api/v1/escalations/{escalation_id}/resume"
+
+    not_a_deal = client.post(f"{resume}?deal=0", headers=bearer)
+    not_halted = client.post(f"{resume}?deal=2", headers=bearer)
+
+    assert not_a_deal.status_code == 422
+    assert "deal" in not_a_deal.json()["fields"]
+    assert not_halted.status_code == 409
+    assert "did not halt deal 2's test environment" in not_halted.json()["message"]

@@ -64,14 +64,14 @@ def test_a_report_naming_them_has_no_warnings_and_says_who_was_told(
 
     body = answer.json()
     assert body["warnings"] == []
-    assert [row["role"] for row in body["disclosure"]] == [
-        "economic_buyer",
-        "executive_sponsor",
-        "account_executive",
-        "executive_escalation",
-        "engineer",
-        "reporter",
-        "breach_contact",
+    assert [(row["role"], row["deal"]) for row in body["disclosure"]] == [
+        ("economic_buyer", 1),  # the deal's own people first
+        ("executive_sponsor", 1),
+        ("account_executive", 1),
+        ("reporter", 1),
+        ("executive_escalation", None),  # then those every deal shares
+        ("engineer", None),
+        ("breach_contact", None),
     ]
     found = roles(body)
     assert found["engineer"] == ("told", "alice@acme.example")

@@ -180,6 +180,18 @@ class JiraTracker:
 
         self._call(f"PUT label {label} on {key}", put)
 
+    def set_summary(self, key: str, summary: str, *, label: str | None = None) -> None:
+        """Edit the issue's `summary` field (and add `label` by an `update` `add`) in one request."""
+        edit: dict[str, Any] = {"fields": {"summary": summary}}
+        if label:
+            edit["update"] = {"labels": [{"add": label}]}
+        body = json.dumps(edit)
+
+        def put(jira: JIRA) -> None:
+            jira._session.put(jira._get_url(f"issue/{quote(key, safe='')}"), data=body)
+
+        self._call(f"PUT summary on {key}", put)
+
     def _post_transition(self, key: str, transition_id: str) -> None:
         """POST the transition with its id as the string Jira gave (`transition_issue` sends an int)."""
         body = json.dumps({"transition": {"id": transition_id}})

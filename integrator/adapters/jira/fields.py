@@ -39,7 +39,7 @@ def issue_fields(escalation: Escalation, settings: JiraSettings) -> dict[str, An
     team = escalation.owner.team
     fields: dict[str, Any] = {
         "project": {"key": team.jira_project},
-        "summary": text.title(escalation),
+        "summary": text.shared_title(escalation),
         "issuetype": {"name": settings.issue_type},
         "priority": {"name": settings.priority},
         "duedate": escalation.fix_due.astimezone(UTC).date().isoformat(),

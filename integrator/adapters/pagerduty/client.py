@@ -150,11 +150,16 @@ class PagerDutyPager:
                 raise
 
     def raise_urgency(self, incident_id: str) -> None:
+        priority_id, _ = self._priority_id()  # without one (none configured in PagerDuty): urgency alone
+        priority = {"priority": {"id": priority_id, "type": "priority_reference"}} if priority_id else {}
         try:
-            self._update(incident_id, urgency="high")
+            self._update(incident_id, urgency="high", **priority)
         except Rejected:
             if not self._already(incident_id, lambda incident: incident.urgency == "high"):
                 raise
+
+    def set_title(self, incident_id: str, title: str) -> None:
+        self._update(incident_id, title=title)
 
     def plan(self, escalation: Escalation) -> dict[str, Any]:
         return planned_payload(escalation, priority=self.settings.priority)
@@ -174,7 +179,7 @@ class PagerDutyPager:
         except IntegrationError:
             return False
 
-    def _update(self, incident_id: str, **changes: str) -> None:
+    def _update(self, incident_id: str, **changes: Any) -> None:
         body = {"incident": {"type": "incident_reference", **changes}}
         self._call("PUT", _incident_path(incident_id), json=body)
 

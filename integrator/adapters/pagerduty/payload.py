@@ -21,7 +21,7 @@ def incident_payload(
     """
     incident: dict[str, Any] = {
         "type": "incident",
-        "title": text.title(escalation),
+        "title": text.shared_title(escalation),
         "service": {"id": escalation.owner.team.pagerduty_service, "type": "service_reference"},
         "urgency": "high",
         "incident_key": escalation.id,

@@ -172,14 +172,20 @@ def _resume(routes: APIRouter, auth: Authenticator, submitter: Submitter, escala
         response_model=None,
         responses={
             200: {"model": EscalationOut, "description": "The resume is owed; `halt.state` says how it went"},
-            **_errors(401, 403, 404, 409),
+            **_errors(401, 403, 404, 409, 422),
         },
     )
-    async def resume_environment(request: Request, escalation_id: str) -> Response:
+    async def resume_environment(
+        request: Request,
+        escalation_id: str,
+        deal: Annotated[
+            int | None, Query(ge=1, description="the deal whose environment to resume; default every halted")
+        ] = None,
+    ) -> Response:
         principal = await asyncio.to_thread(auth.api, request)
-        only_params(request)
+        only_params(request, "deal")
         escalation = await asyncio.to_thread(
-            resume, submitter, escalator.clock, escalation_id, by=principal.name
+            resume, submitter, escalator.clock, escalation_id, by=principal.name, deal=deal
         )
         return JSONResponse(escalation_dict(escalation))
 

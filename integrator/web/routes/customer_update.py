@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from integrator.application.services import EscalationStore
 
 log = logging.getLogger(__name__)
-FIELDS = ("to", "subject", "body", "includes_rca", "number")
+FIELDS = ("to", "subject", "body", "includes_rca", "number", "deal")
 
 
 class _Updates:
@@ -60,6 +60,7 @@ class _Updates:
             subject=values["subject"],
             body=values["body"],
             includes_rca=bool(values["includes_rca"]),
+            deal=values["deal"] or 1,  # a form from before deals: the first deal's customer
         )
         return send_customer_update(
             self.store,

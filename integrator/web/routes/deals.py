@@ -16,10 +16,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from integrator.application.submit import Submitter
-from integrator.domain.escalation import Escalation
+from integrator.domain.escalation import EffectKind, Escalation
 from integrator.web.auth import Authenticator
 
 log = logging.getLogger(__name__)
+RETITLE = frozenset({EffectKind.TITLE, EffectKind.SUMMARY})
 
 
 def unlink(submitter: Submitter, escalation_id: str, number: int, *, by: str) -> Escalation:
@@ -27,6 +28,9 @@ def unlink(submitter: Submitter, escalation_id: str, number: int, *, by: str) ->
     new = submitter.escalator.unlink(escalation_id, number, by=by)
     future = submitter.page_lane.submit(submitter.dispatcher.drive, new.id)
     future.add_done_callback(_report_crash)
+    # The escalation it left: its title and summary lose the deal's ARR (in the background).
+    retitle = submitter.background.submit(submitter.dispatcher.drive, escalation_id, kinds=RETITLE)
+    retitle.add_done_callback(_report_crash)
     concurrent.futures.wait([future], timeout=submitter.page_wait)
     return submitter.store.get(new.id)
 
@@ -35,7 +39,7 @@ def _report_crash(future: Future[Escalation]) -> None:
     # The edge of the worker: say it; the effects stay owed for sync.
     exc = None if future.cancelled() else future.exception()
     if exc is not None:
-        log.error("paging an unlinked deal failed; sync will retry", exc_info=exc)
+        log.error("paging an unlinked deal (or retitling what it left) failed; sync will retry", exc_info=exc)
 
 
 def router(*, auth: Authenticator, submitter: Submitter) -> APIRouter:

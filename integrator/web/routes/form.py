@@ -135,7 +135,8 @@ def _escalation_page(
     routes: APIRouter, auth: Authenticator, pages: Pages, store: EscalationStore, public_url: str
 ) -> None:
     @routes.get("/escalations/{escalation_id}")
-    def escalation(request: Request, escalation_id: str) -> Response:
+    def escalation(request: Request, escalation_id: str, deal: int = 1) -> Response:
+        """The escalation; `?deal=N` drafts the customer update for deal N's customer."""
         principal = auth.web(request)
-        context = escalation_page(store.get(escalation_id), public_url=public_url)
+        context = escalation_page(store.get(escalation_id), public_url=public_url, deal=deal)
         return pages.render(request, "escalation.html", context, user=principal.name)
