@@ -147,10 +147,15 @@ class Escalator:
     ) -> tuple[Escalation, bool, tuple[Effect, ...]]:
         """`submit`, with the new escalation's effects of `hold`'s kinds stored claimed by the
         caller: (escalation, created, the effects held). A repeat or a linked deal holds none."""
-        if report.idempotency_key and (first := self.store.find_by_key(report.idempotency_key)):
-            return first, False, ()
-        self.warnings(report)  # a required contact missing: refused before anything is stored
-        escalation = self.prepare(report)
+        # A repeated key is found by the store as it refuses the second insert: no look before it.
+        try:
+            self.warnings(report)  # a required contact missing: refused before anything is stored
+            escalation = self.prepare(report)
+        except InvalidInput:
+            # Unless it repeats a report stored before (the rules may have changed since): the first.
+            if report.idempotency_key and (first := self.store.find_by_key(report.idempotency_key)):
+                return first, False, ()
+            raise
         text = f"Reported by {report.reporter.email}: {report.failure.title}. "
         text += f"Owner: {escalation.owner.explain()}"
         reported = Event(at=escalation.created_at, kind="reported", text=text, data={})

@@ -61,13 +61,15 @@ _CLAIMABLE = (
     or_(effects.c.lease_until.is_(None), effects.c.lease_until <= bindparam("now")),
     or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= bindparam("now")),
 )
-_LOCK_FREE = select(effects.c.id).where(*_CLAIMABLE).with_for_update(skip_locked=True)
 _CLAIM = (
     update(effects)
     .where(*_CLAIMABLE)
     .values(lease_until=bindparam("until"), attempts=effects.c.attempts + 1, updated_at=bindparam("now"))
     .returning(*effects.c)
 )
+# PostgreSQL: rows another worker holds are about to be taken: skip them, don't wait (one statement).
+_LOCK_FREE = select(effects.c.id).where(*_CLAIMABLE).with_for_update(skip_locked=True)
+_CLAIM_LOCK_FREE = _CLAIM.where(effects.c.id.in_(_LOCK_FREE.scalar_subquery()))
 # Most reports carry a key that is new: one narrow indexed look, the escalation read only when found.
 _BY_KEY = union_all(
     select(escalations.c.id).where(escalations.c.idempotency_key == bindparam("key")),
@@ -430,11 +432,8 @@ def _claim(
 ) -> builtins.list[Effect]:
     """Within the caller's transaction: lease those of these effects that are due and free."""
     values = {"ids": list(effect_ids), "now": now, "until": until}
-    if conn.dialect.name == "postgresql":
-        # Rows another worker holds are about to be taken: skip them, don't wait.
-        values["ids"] = list(conn.execute(_LOCK_FREE, values).scalars())
     # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
-    claimed = conn.execute(_CLAIM, values)
+    claimed = conn.execute(_CLAIM_LOCK_FREE if conn.dialect.name == "postgresql" else _CLAIM, values)
     return sorted((rows.effect(row) for row in claimed), key=lambda e: e.id)
 
 
