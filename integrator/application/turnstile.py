@@ -23,6 +23,12 @@ class Turnstile:
         self._issued = 0  # tickets handed out
         self._left = 0  # holders that have passed through
 
+    @property
+    def arrived(self) -> int:
+        """How many have come to the gate so far (passed, passing or waiting)."""
+        with self._turn:
+            return self._issued
+
     @contextmanager
     def passing(self) -> Iterator[None]:
         with self._turn:
