@@ -274,8 +274,10 @@ class EscalationStore(Protocol):
         """
         ...
 
-    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
-        """Set (or, with None, revoke) the customer status page's token."""
+    def share_status(
+        self, escalation_id: str, token: str | None, *, now: datetime, event: Event, deal: int = 1
+    ) -> None:
+        """Set (or, with None, revoke) deal `deal`'s customer status page token."""
         ...
 
     def get(self, escalation_id: str) -> Escalation:
@@ -288,7 +290,10 @@ class EscalationStore(Protocol):
         """Newest first."""
         ...
 
-    def by_status_token(self, token: str) -> Escalation | None: ...
+    def by_status_token(self, token: str) -> Escalation | None:
+        """The escalation whose status page (of deal 1, or of a linked deal) has this token, as that
+        deal's people see it (`Escalation.for_deal`); None for an unknown or revoked token."""
+        ...
 
     def by_incident(self, incident_id: str) -> Escalation | None: ...
 

@@ -104,6 +104,7 @@ def escalation_dict(e: Escalation) -> dict[str, Any]:
                 "created_at": _time(d.created_at),
                 "rca_due": _time(d.rca_due),
                 "halt": halt_dict(e, d.number),
+                "status_url": d.status_url,
             }
             for d in e.deals
         ],

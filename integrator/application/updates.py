@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from integrator.application.ports import EscalationStore
+from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import EffectKind, Escalation, Event, Owed
 from integrator.domain.report import control_character, email_problem
 from integrator.domain.status import CUSTOMER_TOLD
@@ -173,34 +174,55 @@ def _message(update: CustomerUpdate, to: str) -> dict[str, Any]:
     return {"to": to, "subject": update.subject, "body": update.body}
 
 
-def share_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> str:
-    """The status page's token: the one already shared, else a new unguessable one."""
-    # Unfinished: the status page is deal 1's (its account, its updates); a linked deal's customer gets
-    # no link of its own yet, and drafts to them carry none (see `Escalation.for_deal`). Each deal
-    # needs its own token: a `status_token` column on `deals` (a migration after 0011), looked up
-    # by `by_status_token` to that deal's view.
-    if escalation.status_token:
-        return escalation.status_token
+def share_status_page(
+    store: EscalationStore, escalation: Escalation, *, by: str, now: datetime, deal: int = 1
+) -> str:
+    """Deal `deal`'s status page token: the one already shared, else a new unguessable one.
+
+    Each deal's customer has a page of their own (their account, their updates, their RCA promise
+    and halt, the shared fix): a token never shows another deal.
+    """
+    shared = _shared_deal(escalation, deal).status_token
+    if shared:
+        return shared
     token = secrets.token_urlsafe(24)
     event = Event(
         at=now,
         kind="status_page_shared",
-        text=f"Customer status page shared by {by}",
-        data={"by": by},
+        text=f"Customer status page{_whose(escalation, deal)} shared by {by}",
+        data={"by": by, "deal": deal},
     )
-    store.share_status(escalation.id, token, now=now, event=event)
+    store.share_status(escalation.id, token, now=now, event=event, deal=deal)
     return token
 
 
-def revoke_status_page(store: EscalationStore, escalation: Escalation, *, by: str, now: datetime) -> bool:
-    """End the status page's link at once; False when it was not shared."""
-    if not escalation.status_token:
+def revoke_status_page(
+    store: EscalationStore, escalation: Escalation, *, by: str, now: datetime, deal: int = 1
+) -> bool:
+    """End deal `deal`'s status page link at once; False when it was not shared."""
+    if not _shared_deal(escalation, deal).status_token:
         return False
     event = Event(
         at=now,
         kind="status_page_revoked",
-        text=f"Customer status page link revoked by {by}",
-        data={"by": by},
+        text=f"Customer status page link{_whose(escalation, deal)} revoked by {by}",
+        data={"by": by, "deal": deal},
     )
-    store.share_status(escalation.id, None, now=now, event=event)
+    store.share_status(escalation.id, None, now=now, event=event, deal=deal)
     return True
+
+
+def _shared_deal(escalation: Escalation, number: int) -> EscalatedDeal:
+    """Deal `number` with its status page token, or `InvalidInput` when the escalation has no such deal."""
+    found = escalation.deal(number)
+    if found is None:
+        raise InvalidInput({"deal": f"escalation {escalation.id} has no deal {number}"})
+    return found
+
+
+def _whose(escalation: Escalation, number: int) -> str:
+    """` for deal 2 (Globex)` when the escalation has several deals, else nothing."""
+    if not escalation.linked_deals:
+        return ""
+    found = escalation.deal(number)
+    return f" for deal {number} ({found.account})" if found else f" for deal {number}"

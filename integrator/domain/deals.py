@@ -28,6 +28,8 @@ class EscalatedDeal:
     number: int
     report: FailureReport
     created_at: datetime
+    status_token: str | None = None  # this deal's customer status page (deal 1's is the escalation's)
+    status_url: str | None = None  # its link, while it is shared
 
     @property
     def account(self) -> str:

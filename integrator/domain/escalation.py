@@ -202,7 +202,10 @@ class Escalation:
     @property
     def deals(self) -> tuple[EscalatedDeal, ...]:
         """Every deal this failure puts at risk: the first report's (deal 1), then the linked ones."""
-        return (EscalatedDeal(1, self.first_report or self.report, self.created_at), *self.linked_deals)
+        first = EscalatedDeal(1, self.first_report or self.report, self.created_at)
+        if self.seen_as == 1:
+            first = replace(first, status_token=self.status_token, status_url=self.status_url)
+        return (first, *self.linked_deals)
 
     def deal(self, number: int) -> EscalatedDeal | None:
         """Deal `number` of this escalation, if it has one."""
@@ -214,8 +217,8 @@ class Escalation:
 
     def for_deal(self, number: int) -> Escalation:
         """The escalation as one deal's people see it: that deal's report (account, contacts, SE);
-        its own RCA promise; the page, the P1, the fix and its clock stay the escalation's. `deals` is
-        unchanged. The status page is deal 1's: another deal's customer is never given its link."""
+        its own RCA promise and its own status page (never deal 1's); the page, the P1, the fix and its
+        clock stay the escalation's. `deals` is unchanged."""
         deal = next((d for d in self.linked_deals if d.number == number), None)
         if deal is None or self.seen_as != 1:
             return self
@@ -225,8 +228,8 @@ class Escalation:
             seen_as=number,
             first_report=self.report,
             rca_due=deal.rca_due,
-            status_token=None,
-            status_url=None,
+            status_token=deal.status_token,
+            status_url=deal.status_url,
         )
 
     def next_deal_number(self) -> int:

@@ -106,7 +106,14 @@ def customer_timeline(escalation: Escalation) -> list[tuple[datetime, str]]:
     """The status page's timeline: what happened and when, without internal names, ARR or links."""
     e = escalation
     lead = f"Our engineering lead for {e.owner.team.service}"
-    entries = [(e.created_at, "Issue reported to our engineering team")]
+    reported = next((d.created_at for d in e.deals if d.number == e.seen_as), e.created_at)
+    entries = [(reported, "Issue reported to our engineering team")]
+    halted = halt_status(e)  # this deal's environment, confirmed by its hook (never when only planned)
+    if halted is not None and halted.at is not None and halted.state in (HALTED, "resumed"):
+        what = (
+            "Your testing environment was halted" if halted.state == HALTED else "Testing environment resumed"
+        )
+        entries.append((halted.at, what))
     first: dict[str, datetime] = {}
     for event in e.timeline:
         first.setdefault(event.kind, event.at)

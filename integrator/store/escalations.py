@@ -277,14 +277,17 @@ class Store(LeaseTables):
                 return []
             return _claim(conn, claim, now=now, until=lease_until)
 
-    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
-        """Set (or, with None, revoke) the customer status page's token."""
+    def share_status(
+        self, escalation_id: str, token: str | None, *, now: datetime, event: Event, deal: int = 1
+    ) -> None:
+        """Set (or, with None, revoke) deal `deal`'s customer status page token (deal 1's is the
+        escalation's own column, a linked deal's is on its row in `deals`)."""
+        values: dict[str, Any] = {"updated_at": now} | ({"status_token": token} if deal == 1 else {})
         with self._writing() as conn:
-            conn.execute(
-                update(escalations)
-                .where(escalations.c.id == escalation_id)
-                .values(status_token=token, updated_at=now)
-            )
+            conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(**values))
+            if deal != 1:
+                mine = and_(deals.c.escalation_id == escalation_id, deals.c.number == deal)
+                conn.execute(update(deals).where(mine).values(status_token=token))
             rows.insert_events(conn, escalation_id, [event])
 
     # -- reading ---------------------------------------------------------------------------------
@@ -309,8 +312,17 @@ class Store(LeaseTables):
         return self._load(where, limit=limit)
 
     def by_status_token(self, token: str) -> Escalation | None:
-        found = self._load(escalations.c.status_token == token) if token else []
-        return found[0] if found else None
+        if not token:
+            return None
+        found = self._load(escalations.c.status_token == token)
+        if found:
+            return found[0]
+        with self._reading() as conn:
+            row = conn.execute(
+                select(deals.c.escalation_id, deals.c.number).where(deals.c.status_token == token)
+            ).first()
+        linked = self._load(escalations.c.id == row.escalation_id) if row else []
+        return linked[0].for_deal(row.number) if linked and row else None
 
     def by_incident(self, incident_id: str) -> Escalation | None:
         found = self._load(escalations.c.pd_incident_id == incident_id)
@@ -412,7 +424,7 @@ class Store(LeaseTables):
         ).all()
         linked: dict[str, list[EscalatedDeal]] = {i: [] for i in ids}
         for r in deal_rows:
-            linked[r.escalation_id].append(rows.deal(r))
+            linked[r.escalation_id].append(rows.deal(r, public_url=self.public_url))
         by_id: dict[str, tuple[list[Effect], list[Event]]] = {i: ([], []) for i in ids}
         for r in effect_rows:
             by_id[r.escalation_id][0].append(rows.effect(r))

@@ -202,13 +202,21 @@ class MemoryStore:
             self._deliveries.setdefault(delivery_id, now)
             return not seen
 
-    def share_status(self, escalation_id: str, token: str | None, *, now: datetime, event: Event) -> None:
+    def share_status(
+        self, escalation_id: str, token: str | None, *, now: datetime, event: Event, deal: int = 1
+    ) -> None:
         with self._lock:
             e = self.get(escalation_id)
             url = status_page_url(self.public_url, token) if token else None
-            self._escalations[escalation_id] = replace(
-                e, status_token=token, status_url=url, timeline=(*e.timeline, event)
-            )
+            if deal == 1:
+                e = replace(e, status_token=token, status_url=url)
+            else:
+                linked = tuple(
+                    replace(d, status_token=token, status_url=url) if d.number == deal else d
+                    for d in e.linked_deals
+                )
+                e = replace(e, linked_deals=linked)
+            self._escalations[escalation_id] = replace(e, timeline=(*e.timeline, event))
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -227,7 +235,12 @@ class MemoryStore:
         return sorted(found, key=lambda e: (-e.created_at.timestamp(), e.id))[:limit]
 
     def by_status_token(self, token: str) -> Escalation | None:
-        return self._first(lambda e: bool(token) and e.status_token == token)
+        if not token:
+            return None
+        found = self._first(lambda e: any(d.status_token == token for d in e.deals))
+        if found is None:
+            return None
+        return found.for_deal(next(d.number for d in found.deals if d.status_token == token))
 
     def by_incident(self, incident_id: str) -> Escalation | None:
         return self._first(lambda e: e.page is not None and e.page.incident_id == incident_id)

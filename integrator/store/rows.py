@@ -311,5 +311,12 @@ def deal_row(
     }
 
 
-def deal(r: Row[Any]) -> EscalatedDeal:
-    return EscalatedDeal(number=r.number, report=FailureReport.stored(r.report), created_at=r.created_at)
+def deal(r: Row[Any], *, public_url: str) -> EscalatedDeal:
+    token = r.status_token
+    return EscalatedDeal(
+        number=r.number,
+        report=FailureReport.stored(r.report),
+        created_at=r.created_at,
+        status_token=token,
+        status_url=status_page_url(public_url, token) if token else None,
+    )

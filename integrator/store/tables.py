@@ -208,4 +208,5 @@ deals = Table(
     Column("reporter", String(320), nullable=False),
     Column("idempotency_key", String(200), unique=True, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("status_token", String(64), unique=True),  # a linked deal's status page (migration 0012)
 )

@@ -103,6 +103,9 @@ class DealOut(BaseModel):
     halt: HaltOut | None = Field(
         default=None, description="this deal's environment halt; null when none asked"
     )
+    status_url: str | None = Field(
+        default=None, description="this deal's customer status page, while shared; null when not"
+    )
 
 
 class AmountOut(BaseModel):

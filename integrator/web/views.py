@@ -99,9 +99,12 @@ def customer_sections(
         "update": values,
         "update_errors": dict(errors or {}),
         "status_url": status_url(public_url, escalation),
+        "status_pages": [(d, status_url(public_url, escalation, d.number)) for d in escalation.deals],
     }
 
 
-def status_url(public_url: str, escalation: Escalation) -> str | None:
-    """The link the customer gets, while the page is shared."""
-    return status_page_url(public_url, escalation.status_token) if escalation.status_token else None
+def status_url(public_url: str, escalation: Escalation, deal: int = 1) -> str | None:
+    """The link deal `deal`'s customer gets, while that deal's page is shared."""
+    found = escalation.deal(deal)
+    token = found.status_token if found else None
+    return status_page_url(public_url, token) if token else None

@@ -511,3 +511,24 @@ def test_an_unlinked_deal_is_an_escalation_of_its_own_and_its_number_is_not_give
         services.escalator.unlink(first.id, 2, by="pat")
     with pytest.raises(NotFound):
         services.escalator.unlink(first.id, 1, by="pat")
+
+
+def test_a_linked_deals_status_page_is_found_as_that_deal_until_revoked(
+    services: Services, clock: FakeClock
+) -> None:
+    first, _ = services.escalator.submit(parse_report(deal_report("Initech", 500000)))
+    services.escalator.submit(parse_report(deal_report("Globex", 480000, line=93)))
+    shared = Event(at=clock.now(), kind="status_shared", text="Shared", data={})
+
+    services.store.share_status(first.id, "tok-2", now=clock.now(), event=shared, deal=2)
+    found = services.store.by_status_token("tok-2")
+    stored = services.store.get(first.id)
+    services.store.share_status(first.id, None, now=clock.now(), event=shared, deal=2)
+
+    assert found is not None
+    assert (found.id, found.seen_as, found.report.deal.account) == (first.id, 2, "Globex")
+    assert found.status_url == "https://integrator.acme.example/status/tok-2"
+    assert stored.status_token is None  # deal 1's page is not shared by sharing deal 2's
+    assert [d.status_url for d in stored.deals] == [None, "https://integrator.acme.example/status/tok-2"]
+    assert services.store.by_status_token("tok-2") is None
+    assert services.store.get(first.id).deal(2).status_token is None  # type: ignore[union-attr]

@@ -1,9 +1,10 @@
 """The customer's status page, `/status/{token}`, and the Sales Engineer's share and revoke buttons.
 
-The page is reached by an unguessable token alone (no sign-in), so it shows only what the
-customer may see: what failed and the criterion it broke, where things stand, the customer-safe
-timeline, and the RCA and fix promises. No ARR, no names or emails of our people, no stack trace,
-no link into Jira or PagerDuty. A revoked or unknown token is a plain 404.
+Each deal of an escalation has its own page and token (its customer never sees another deal's
+account, ARR, people or updates). The page is reached by an unguessable token alone (no sign-in),
+so it shows only what the customer may see: what failed and the criterion it broke, where things
+stand, the customer-safe timeline, and the RCA and fix promises. No ARR, no names or emails of our
+people, no stack trace, no link into Jira or PagerDuty. A revoked or unknown token is a plain 404.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from integrator.application.ports import Clock
 from integrator.application.updates import revoke_status_page, share_status_page
 from integrator.domain.clocks import promises
 from integrator.domain.escalation import State
+from integrator.errors import InvalidInput
 from integrator.messages.customer import customer_timeline
 from integrator.web.auth import Authenticator
 from integrator.web.pages import Pages
@@ -68,15 +70,26 @@ def _customer_status(routes: APIRouter, store: EscalationStore, clock: Clock, pa
         return private(request, "status.html", context, 200)
 
 
+def _deal_number(value: object) -> int:
+    """The deal a share or revoke button is for (deal 1 when the form names none)."""
+    if value is None or value == "":
+        return 1
+    if not isinstance(value, str) or not value.strip().isdigit() or int(value) < 1:
+        raise InvalidInput({"deal": "must be a deal number (1, 2, …)"})
+    return int(value)
+
+
 def _share_and_revoke(routes: APIRouter, store: EscalationStore, clock: Clock, auth: Authenticator) -> None:
     async def change(request: Request, escalation_id: str, *, share: bool) -> Response:
         principal = await asyncio.to_thread(auth.web, request)
         form = await request.form(max_files=0, max_fields=10)
         auth.csrf.check_form(request, form)
+        deal = _deal_number(form.get("deal"))
         escalation = await asyncio.to_thread(store.get, escalation_id)
         action = share_status_page if share else revoke_status_page
-        await asyncio.to_thread(action, store, escalation, by=principal.name, now=clock.now())
-        return RedirectResponse(f"/escalations/{escalation_id}#status-page", status_code=303)
+        await asyncio.to_thread(action, store, escalation, by=principal.name, now=clock.now(), deal=deal)
+        shown = f"?deal={deal}" if deal > 1 else ""
+        return RedirectResponse(f"/escalations/{escalation_id}{shown}#status-page", status_code=303)
 
     @routes.post("/escalations/{escalation_id}/status-page")
     async def share(request: Request, escalation_id: str) -> Response:
