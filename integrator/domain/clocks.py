@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from integrator.domain.escalation import Escalation, Topic
+from integrator.domain.escalation import Escalation, Event, Topic
 
 RCA_HOUR = time(17, 0)
 RCA_MIN_LEAD = timedelta(hours=4)
@@ -45,9 +45,12 @@ class Promise:
 
 def rca_sent_at(e: Escalation) -> datetime | None:
     """When the SE sent the customer an update marked as carrying the RCA, if they have."""
-    return next(
-        (ev.at for ev in e.timeline if ev.kind == "customer_update_sent" and ev.data.get("rca")), None
-    )
+    return next((ev.at for ev in e.timeline if delivers_rca(ev)), None)
+
+
+def delivers_rca(event: Event) -> bool:
+    """Whether this timeline event is a customer update marked as carrying the RCA."""
+    return event.kind == "customer_update_sent" and bool(event.data.get("rca"))
 
 
 def promises(e: Escalation, *, now: datetime | None = None) -> list[Promise]:

@@ -220,6 +220,9 @@ class Store(LeaseTables):
                 ]
                 if batch:
                     conn.execute(statement, batch)
+            done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
+            if done:
+                conn.execute(rows.MARK_DONE, done)
             for a in attempts:
                 if a.changes:
                     conn.execute(

@@ -9,9 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert
+from sqlalchemy import Connection, Row, Update, and_, bindparam, case, func, insert, or_, update
+from sqlalchemy.sql import ColumnElement
 
 from integrator.application.ports import Attempt
+from integrator.domain.clocks import delivers_rca
 from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
@@ -28,10 +30,11 @@ from integrator.domain.escalation import (
     status_page_url,
 )
 from integrator.domain.fingerprint import Fingerprint
+from integrator.domain.insights import CUSTOMER_UPDATE
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
 from integrator.domain.status import Watch
-from integrator.store.tables import deals, effects, escalations, events
+from integrator.store.tables import UtcDateTime, deals, effects, escalations, events
 
 
 def insert_escalation(
@@ -76,7 +79,7 @@ def insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event
 
 
 def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> None:
-    """Append (escalation id, event) pairs, in one statement."""
+    """Append (escalation id, event) pairs, in one statement; an RCA delivered is marked on its row."""
     if timeline:
         conn.execute(
             insert(events),
@@ -85,6 +88,50 @@ def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> 
                 for i, e in timeline
             ],
         )
+        delivered = [{"row_id": i, "at": e.at} for i, e in timeline if delivers_rca(e)]
+        if delivered:
+            conn.execute(_MARK_RCA, delivered)
+
+
+# The first RCA delivered (the first such event stored) is the escalation's `rca_delivered_at`.
+_MARK_RCA = (
+    update(escalations)
+    .where(escalations.c.id == bindparam("row_id"), escalations.c.rca_delivered_at.is_(None))
+    .values(rca_delivered_at=bindparam("at"))
+)
+
+
+def _moments_of_effects() -> dict[str, ColumnElement[bool]]:
+    """Which effect, once done, is which moment of its escalation (the row `MARK_DONE` updates)."""
+    e, f = escalations.c, effects.c
+    buyer = func.lower(e.report[("deal", "economic_buyer", "email")].as_string())
+    email = f.kind == EffectKind.EMAIL.value
+    return {
+        "page_sent_at": and_(f.kind == EffectKind.PAGE.value, f.target == ""),
+        "buyer_told_at": and_(
+            email, f.target.like(f"{CUSTOMER_UPDATE}%"), func.lower(f.payload["to"].as_string()) == buyer
+        ),
+        "sponsor_told_at": and_(email, f.payload["role"].as_string() == "executive_sponsor"),
+    }
+
+
+def _mark_done() -> Update:
+    moments, now = _moments_of_effects(), bindparam("now", type_=UtcDateTime())
+    e = escalations.c
+    return (
+        update(escalations)
+        .where(
+            effects.c.id == bindparam("effect_id"),
+            e.id == effects.c.escalation_id,
+            or_(*(and_(moment, e[name].is_(None)) for name, moment in moments.items())),
+        )
+        .values({name: func.coalesce(e[name], case((moment, now))) for name, moment in moments.items()})
+    )
+
+
+# Run with {"effect_id", "now"} for each effect recorded done: sets the moment that effect is on its
+# escalation's row, the first time only (a row no moment changes is not written).
+MARK_DONE = _mark_done()
 
 
 def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:

@@ -1,0 +1,84 @@
+"""Insights moments: when each escalation's page was sent, its Economic Buyer and Executive Sponsor
+told and its RCA delivered, kept on its row (and filled in for the escalations stored so far)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from integrator.store.tables import UtcDateTime
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+MOMENTS = ("page_sent_at", "buyer_told_at", "sponsor_told_at", "rca_delivered_at")
+DONE = "done"
+
+_escalations = sa.table(
+    "escalations",
+    sa.column("id", sa.String),
+    sa.column("report", sa.JSON),
+    *(sa.column(name, UtcDateTime) for name in MOMENTS),
+)
+_effects = sa.table(
+    "effects",
+    sa.column("escalation_id", sa.String),
+    sa.column("kind", sa.String),
+    sa.column("target", sa.String),
+    sa.column("state", sa.String),
+    sa.column("payload", sa.JSON),
+    sa.column("updated_at", UtcDateTime),
+)
+_events = sa.table(
+    "events",
+    sa.column("escalation_id", sa.String),
+    sa.column("at", UtcDateTime),
+    sa.column("kind", sa.String),
+    sa.column("data", sa.JSON),
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("escalations") as batch:
+        for name in MOMENTS:
+            batch.add_column(sa.Column(name, UtcDateTime))
+    _backfill()
+
+
+def _backfill() -> None:
+    """Each moment of the escalations stored so far, from their effects and timelines: one UPDATE a column.
+
+    The same rules the store writes them by (`rows.MARK_DONE`, `rows.insert_timeline`): the first
+    time the page effect was done, a customer update to the Economic Buyer's address was sent, an
+    email to the Executive Sponsor was sent, an update carrying the RCA was sent.
+    """
+    e, f, v = _escalations.c, _effects.c, _events.c
+    mine = (f.escalation_id == e.id, f.state == DONE)
+    email = (*mine, f.kind == "email")
+    buyer = sa.func.lower(e.report[("deal", "economic_buyer", "email")].as_string())
+    found: dict[str, tuple[Any, tuple[Any, ...]]] = {
+        "page_sent_at": (f.updated_at, (*mine, f.kind == "page", f.target == "")),
+        "buyer_told_at": (
+            f.updated_at,
+            (*email, f.target.like("customer-update:%"), sa.func.lower(f.payload["to"].as_string()) == buyer),
+        ),
+        "sponsor_told_at": (f.updated_at, (*email, f.payload["role"].as_string() == "executive_sponsor")),
+        "rca_delivered_at": (
+            v.at,
+            (v.escalation_id == e.id, v.kind == "customer_update_sent", v.data["rca"].as_boolean()),
+        ),
+    }
+    conn = op.get_bind()
+    for name, (at, where) in found.items():
+        first = sa.select(sa.func.min(at)).where(*where).scalar_subquery()
+        conn.execute(sa.update(_escalations).where(sa.exists().where(*where)).values({name: first}))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("escalations") as batch:
+        for name in reversed(MOMENTS):
+            batch.drop_column(name)
