@@ -2,9 +2,9 @@
 
 Every figure is an aggregate the database computes over the period's escalations, found and read in
 `ix_escalations_insights` (or `ix_escalations_team_insights` for one team), which hold every column
-counted here: the moments (page sent, buyer and sponsor told, RCA delivered) are kept on each
-escalation's row as they happen (`rows.MARK_DONE`, `rows.insert_timeline`). Deals and effects are
-reached through their escalation-id indexes. Percentiles are nearest-rank. Python receives counts,
+counted here: the moments (page sent, buyer and sponsor told, RCA delivered, environment halted)
+are kept on each escalation's row as they happen (`rows.MARK_DONE`, `rows.insert_timeline`). Linked
+deals are reached through their escalation-id index. Percentiles are nearest-rank. Python receives counts,
 sums and a few breach rows, never whole escalations.
 """
 
@@ -30,12 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement, CompoundSelect, Subquery
 
-from integrator.domain.escalation import OPEN_STATES, EffectState
+from integrator.domain.escalation import OPEN_STATES
 from integrator.domain.insights import (
     BREACHES_SHOWN,
     FIX_BIN,
     FIX_BINS,
-    HALT,
     PERCENTILES,
     WEEK,
     Breach,
@@ -47,9 +46,7 @@ from integrator.domain.insights import (
     WeekCount,
 )
 from integrator.store.errors import translated
-from integrator.store.tables import UtcDateTime, deals, effects, escalations
-
-DONE = EffectState.DONE.value
+from integrator.store.tables import UtcDateTime, deals, escalations
 
 
 class _Sql:
@@ -103,7 +100,6 @@ class _Reader:
             "weeks": self._weeks(),
             "fix_bins": self._fix_bins(),
             "breaches": self._breaches(),
-            "halted": self._halted(),
         }
 
     def facts(self) -> InsightFacts:
@@ -124,11 +120,11 @@ class _Reader:
             breach_count=int(counted.breached or 0),
             buyer_told=int(counted.buyer_told or 0),
             sponsor_told=int(counted.sponsor_told or 0),
-            halted=int(self.conn.execute(self._halted()).scalar_one()),
+            halted=int(counted.halted or 0),
         )
 
     def _counts(self) -> Select[Any]:
-        """How many escalations, how many still open, and how the promises to them went: one pass."""
+        """How many escalations, how many still open, how the promises and the protocol went: one pass."""
         t, now = self.scope.c, literal(self.q.now, UtcDateTime)
         rca_broken, fix_broken = _broken(t, now)
         within = self.q.tell_within.total_seconds()
@@ -149,6 +145,7 @@ class _Reader:
             number(or_(rca_broken, fix_broken)).label("breached"),
             number(told(t.buyer_told_at)).label("buyer_told"),
             number(told(t.sponsor_told_at)).label("sponsor_told"),
+            func.count(t.halted_at).label("halted"),
         )
 
     def _linked(self) -> Select[Any]:
@@ -300,13 +297,6 @@ class _Reader:
                 breaches.append(Breach(r.id, team, account, "fix", r.fix_due, r.fixed_at))
         return breaches
 
-    def _halted(self) -> Select[Any]:
-        return (
-            select(func.count())
-            .select_from(effects.join(self.scope, self.scope.c.id == effects.c.escalation_id))
-            .where(effects.c.kind == HALT, effects.c.state == DONE)
-        )
-
 
 def _least(a: Any, b: Any) -> Any:
     """The lesser of two durations, either of which may be missing (None)."""
@@ -328,5 +318,5 @@ def _scope(q: InsightsQuery) -> Subquery:
         where.append(e.team == q.team)
     columns = (e.id, e.state, e.team, e.account, e.arr_cents, e.currency, e.created_at)
     promises = (e.fix_due, e.rca_due, e.fixed_at, e.acknowledged_at)
-    moments = (e.page_sent_at, e.buyer_told_at, e.sponsor_told_at, e.rca_delivered_at)
+    moments = (e.page_sent_at, e.buyer_told_at, e.sponsor_told_at, e.rca_delivered_at, e.halted_at)
     return select(*columns, *promises, *moments).where(*where).subquery("scope")

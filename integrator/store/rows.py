@@ -112,6 +112,7 @@ def _moments_of_effects() -> dict[str, ColumnElement[bool]]:
             email, f.target.like(f"{CUSTOMER_UPDATE}%"), func.lower(f.payload["to"].as_string()) == buyer
         ),
         "sponsor_told_at": and_(email, f.payload["role"].as_string() == "executive_sponsor"),
+        "halted_at": f.kind == EffectKind.HALT.value,
     }
 
 

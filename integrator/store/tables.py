@@ -72,6 +72,7 @@ INSIGHTS_COVERS = (
     "buyer_told_at",
     "sponsor_told_at",
     "rca_delivered_at",
+    "halted_at",
     "id",
 )
 
@@ -108,12 +109,13 @@ escalations = Table(
     Column("account", String(200)),
     Column("arr_cents", BigInteger),
     Column("currency", String(3)),
-    # When the moments Insights measures happened (migration 0011), each written once, by the outcome
+    # When the moments Insights counts happened (migration 0011), each written once, by the outcome
     # or event that is the moment (see `rows.MARK_DONE` and `rows.insert_timeline`); NULL until then.
     Column("page_sent_at", UtcDateTime),  # the page effect (target "") done
     Column("buyer_told_at", UtcDateTime),  # the first customer update to the Economic Buyer's address sent
     Column("sponsor_told_at", UtcDateTime),  # the first email to the Executive Sponsor sent
     Column("rca_delivered_at", UtcDateTime),  # the first customer update carrying the RCA sent
+    Column("halted_at", UtcDateTime),  # the customer's test environment halted (the halt effect done)
     Index("ix_escalations_state", "state"),
     Index("ix_escalations_fingerprint", "fingerprint"),
     # The period's escalations, of every team or of one, with what Insights reads (migration 0011).

@@ -1,5 +1,4 @@
-"""Insights in SQL only: halted environments by the effect's name, the moments kept on each escalation,
-the 0009 and 0011 backfills, the indexes used."""
+"""Insights in SQL only: the moments kept on each escalation, the 0009 and 0011 backfills, indexes used."""
 
 from __future__ import annotations
 
@@ -48,28 +47,6 @@ def seeded(database_url: str, tmp_path: Path) -> Iterator[tuple[Services, dict[s
     built.close()
 
 
-def test_halt_effects_done_count_as_environments_halted(seeded: tuple[Services, dict[str, str]]) -> None:
-    services, ids = seeded
-    engine: Engine = services.stats.engine  # type: ignore[attr-defined]
-    with engine.begin() as conn:  # "halt" effects are owed once the halt hook lands; written here by name
-        for escalation_id, state in (
-            (ids["A"], "done"),
-            (ids["C"], "done"),
-            (ids["B"], "failed"),
-            (ids["old"], "done"),
-        ):
-            conn.execute(
-                insert(effects).values(
-                    escalation_id=escalation_id, kind="halt", target="", state=state, attempts=1,
-                    result={}, payload={}, created_at=NOW, updated_at=NOW,
-                )
-            )  # fmt: skip
-
-    facts = services.stats.insights(InsightsQuery(since=SINCE, until=UNTIL, now=NOW))
-
-    assert facts.halted == 2
-
-
 def test_the_migration_copies_team_account_and_arr_of_earlier_escalations(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -96,7 +73,7 @@ def test_the_migration_copies_team_account_and_arr_of_earlier_escalations(
     assert tuple(copied) == (INGEST, "Globex", 48_000_000, "USD")
 
 
-MOMENTS = ("page_sent_at", "buyer_told_at", "sponsor_told_at", "rca_delivered_at")
+MOMENTS = ("page_sent_at", "buyer_told_at", "sponsor_told_at", "rca_delivered_at", "halted_at")
 M, H = timedelta(minutes=1), timedelta(hours=1)
 
 
@@ -117,10 +94,10 @@ def test_each_moment_is_kept_on_its_escalation_as_it_happens_the_first_time_only
         kept = {name: _moments(conn, ids[name]) for name in ("A", "B", "C", "D")}
 
     assert kept == {
-        "A": (2 * M, 30 * M, 1 * M, 5 * H),  # the buyer's second update (5 h) is not the first
-        "B": (4 * M, 90 * M, None, 10 * H),  # Hank@Globex.example is the buyer's address
-        "C": (6 * M, None, None, None),
-        "D": (1 * M, None, 2 * M, 2 * H),  # the update carrying the RCA went to the CTO, not the buyer
+        "A": (2 * M, 30 * M, 1 * M, 5 * H, None),  # the buyer's second update (5 h) is not the first
+        "B": (4 * M, 90 * M, None, 10 * H, None),  # Hank@Globex.example is the buyer's address
+        "C": (6 * M, None, None, None, None),
+        "D": (1 * M, None, 2 * M, 2 * H, None),  # the update carrying the RCA went to the CTO, not the buyer
     }
 
 
@@ -155,12 +132,14 @@ def test_the_migration_fills_in_the_moments_of_earlier_escalations(database_url:
             insert(effects),
             [
                 effect(a, "page", "", "done", 2),
+                effect(a, "halt", "", "done", 3),
                 effect(a, "email", "escalated:dana@acme.example", "done", 1, to="dana@acme.example",
                        role="executive_sponsor"),
                 effect(a, "email", "customer-update:1", "done", 20, to="cto@globex.example"),
                 effect(a, "email", "customer-update:2", "done", 30, to="Hank@Globex.example"),
                 effect(a, "email", "customer-update:3", "done", 300, to="hank@globex.example"),
                 effect(b, "page", "", "pending", 5),
+                effect(b, "halt", "", "failed", 5),
                 effect(b, "email", "customer-update:1", "failed", 10, to="hank@globex.example"),
             ],
         )  # fmt: skip
@@ -169,7 +148,7 @@ def test_the_migration_fills_in_the_moments_of_earlier_escalations(database_url:
         filled = {i: _moments(conn, i) for i in (a, b)}
     engine.dispose()
 
-    assert filled == {a: (2 * M, 30 * M, 1 * M, 300 * M), b: (None, None, None, None)}
+    assert filled == {a: (2 * M, 30 * M, 1 * M, 300 * M, 3 * M), b: (None, None, None, None, None)}
 
 
 def test_every_figure_finds_the_period_through_an_insights_index(
@@ -190,7 +169,7 @@ def test_every_figure_finds_the_period_through_an_insights_index(
         for figure, plan in plans.items():
             steps = " | ".join(plan)
             assert "SCAN escalations" not in steps, (figure, steps)  # SQLite: never the whole table
-            if figure not in ("linked", "halted"):  # these may start from the deals or the effects
+            if figure != "linked":  # may start from the deals
                 assert index in steps, (figure, steps)
     if engine.dialect.name == "sqlite":  # the rows themselves are not read, but for the breaches listed
         for figure in ("counts", "spreads", "weeks", "fix_bins"):

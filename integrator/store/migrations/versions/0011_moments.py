@@ -1,5 +1,6 @@
 """Insights moments: when each escalation's page was sent, its Economic Buyer and Executive Sponsor
-told and its RCA delivered, kept on its row (and filled in for the escalations stored so far)."""
+told, its RCA delivered and the customer's environment halted, kept on its row (and filled in for the
+escalations stored so far), in the indexes Insights reads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-MOMENTS = ("page_sent_at", "buyer_told_at", "sponsor_told_at", "rca_delivered_at")
+MOMENTS = ("page_sent_at", "buyer_told_at", "sponsor_told_at", "rca_delivered_at", "halted_at")
 DONE = "done"
 COVERS = (
     "state",
@@ -71,7 +72,7 @@ def _backfill() -> None:
 
     The same rules the store writes them by (`rows.MARK_DONE`, `rows.insert_timeline`): the first
     time the page effect was done, a customer update to the Economic Buyer's address was sent, an
-    email to the Executive Sponsor was sent, an update carrying the RCA was sent.
+    email to the Executive Sponsor was sent, an update carrying the RCA was sent, the halt was done.
     """
     e, f, v = _escalations.c, _effects.c, _events.c
     mine = (f.escalation_id == e.id, f.state == DONE)
@@ -84,6 +85,7 @@ def _backfill() -> None:
             (*email, f.target.like("customer-update:%"), sa.func.lower(f.payload["to"].as_string()) == buyer),
         ),
         "sponsor_told_at": (f.updated_at, (*email, f.payload["role"].as_string() == "executive_sponsor")),
+        "halted_at": (f.updated_at, (*mine, f.kind == "halt")),
         "rca_delivered_at": (
             v.at,
             (v.escalation_id == e.id, v.kind == "customer_update_sent", v.data["rca"].as_boolean()),
