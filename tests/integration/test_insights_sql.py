@@ -146,9 +146,13 @@ def test_the_migration_fills_in_the_moments_of_earlier_escalations(database_url:
         conn.execute(insert(events), [told(a, 20, rca=False), told(a, 300, rca=True), told(a, 400, rca=True)])
         command.upgrade(config, "head")
         filled = {i: _moments(conn, i) for i in (a, b)}
+        command.downgrade(config, "0010")  # and back, with the effects and events still referring to them
+        command.upgrade(config, "head")
+        again = {i: _moments(conn, i) for i in (a, b)}
     engine.dispose()
 
     assert filled == {a: (2 * M, 30 * M, 1 * M, 300 * M, 3 * M), b: (None, None, None, None, None)}
+    assert again == filled
 
 
 def test_every_figure_finds_the_period_through_an_insights_index(

@@ -55,9 +55,8 @@ _events = sa.table(
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("escalations") as batch:
-        for name in MOMENTS:
-            batch.add_column(sa.Column(name, UtcDateTime))
+    for name in MOMENTS:
+        op.add_column("escalations", sa.Column(name, UtcDateTime))
     _backfill()
     # Insights finds the period's escalations (of one team) and reads all it counts in the index:
     # these replace the indexes on (created_at) and (team, created_at) they begin with.
@@ -102,6 +101,7 @@ def downgrade() -> None:
     op.drop_index("ix_escalations_insights", table_name="escalations")
     op.create_index("ix_escalations_created_at", "escalations", ["created_at"])
     op.create_index("ix_escalations_team_created_at", "escalations", ["team", "created_at"])
-    with op.batch_alter_table("escalations") as batch:
-        for name in reversed(MOMENTS):
-            batch.drop_column(name)
+    # ALTER TABLE ... DROP COLUMN on SQLite too (3.35+), once no index holds the column: copying the
+    # table, as a batch does, would drop it under the effects and events that refer to it.
+    for name in reversed(MOMENTS):
+        op.drop_column("escalations", name)
