@@ -3,10 +3,11 @@
 Run: `python -m tests.bench.bench_insights` (PostgreSQL too when INTEGRATOR_TEST_POSTGRES_URL names a
 server; a fresh database is made and dropped). Rows are written with bulk inserts, not through the
 use case: a quarter of them older than the page's 90 days, five teams, two currencies, each with a
-page sent, most acknowledged and fixed, customer updates and RCAs for some (the effects and events,
-and the moments on each row as the store keeps them). `GET /insights` (the default 90 days) is
-served in-process; the median of three answers is printed with its growth over the size before,
-and each figure's plan (the tables and indexes it reads). Figures only: nothing is asserted on time.
+page sent, most acknowledged and fixed, customer updates and RCAs for some, a second deal linked to
+one in twenty (the deals, effects and events, and the moments on each row as the store keeps them).
+`GET /insights` (the default 90 days) is served in-process; the median of three answers is printed
+with its growth over the size before, and each figure's plan (the tables and indexes it reads).
+Figures only: nothing is asserted on time.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from integrator.settings import AuthSettings
 from integrator.store import rows
 from integrator.store.db import connect, migrate
 from integrator.store.insights import explain
-from integrator.store.tables import effects, escalations, events
+from integrator.store.tables import deals, effects, escalations, events
 from integrator.web.app import create_app
 from tests.databases import fresh_postgres
 from tests.support import FakeClock, make_services, memory_services, report_data, write_config
@@ -112,6 +113,7 @@ def _seed(engine: Engine, template: dict[str, Any], *, start: int, count: int) -
         batch = [_rows(template, n) for n in range(first, min(first + CHUNK, start + count))]
         with engine.begin() as conn:
             conn.execute(insert(escalations), [b[0] for b in batch])
+            conn.execute(insert(deals), [d for b in batch for d in _deals(b[0])])
             conn.execute(insert(effects), [f for b in batch for f in b[1]])
             conn.execute(insert(events), [e for b in batch for e in b[2]])
     # At rest, as autovacuum leaves a table on PostgreSQL (its visibility map lets an index answer alone),
@@ -119,6 +121,23 @@ def _seed(engine: Engine, template: dict[str, Any], *, start: int, count: int) -
     statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(statement))
+
+
+def _deals(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The escalation's own deal (1), as `Store.add` writes it; one in twenty has a second linked to it."""
+    deal = {
+        "escalation_id": row["id"],
+        "number": 1,
+        "report": row["report"],
+        "account": row["account"],
+        "arr": str(row["arr_cents"] / 100),
+        "currency": row["currency"],
+        "reporter": row["report"]["reporter"]["email"],
+        "idempotency_key": None,
+        "created_at": row["created_at"],
+    }
+    linked = {**deal, "number": 2, "account": "Linked Co", "arr": "25000.00", "currency": "USD"}
+    return [deal, linked] if int(row["id"][1:]) % 20 == 0 else [deal]
 
 
 def _rows(
