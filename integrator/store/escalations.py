@@ -24,7 +24,7 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.status import CUSTOMER_TOLD, MILESTONE, Watch
 from integrator.errors import AlreadyRecorded, NotFound
-from integrator.store import accounts, rows
+from integrator.store import accounts, moments, rows
 from integrator.store.leases import LeaseTables
 from integrator.store.tables import deals, effects, escalations, events
 
@@ -222,7 +222,7 @@ class Store(LeaseTables):
                     conn.execute(statement, batch)
             done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
             if done:
-                conn.execute(rows.MARK_DONE, done)
+                conn.execute(moments.MARK_DONE, done)
             for a in attempts:
                 if a.changes:
                     conn.execute(

@@ -3,7 +3,7 @@
 Every figure is an aggregate the database computes over the period's escalations, found and read in
 `ix_escalations_insights` (or `ix_escalations_team_insights` for one team), which hold every column
 counted here: the moments (page sent, buyer and sponsor told, RCA delivered, environment halted)
-are kept on each escalation's row as they happen (`rows.MARK_DONE`, `rows.insert_timeline`). Linked
+are kept on each escalation's row as they happen (store/moments.py). Linked
 deals are reached through their escalation-id index. Percentiles are nearest-rank. Python receives counts,
 sums and a few breach rows, never whole escalations.
 """

@@ -9,21 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    String,
-    Update,
-    and_,
-    bindparam,
-    case,
-    func,
-    insert,
-    literal_column,
-    or_,
-    update,
-)
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection, Row, insert
 
 from integrator.application.ports import Attempt
 from integrator.domain.clocks import delivers_rca
@@ -43,11 +29,11 @@ from integrator.domain.escalation import (
     status_page_url,
 )
 from integrator.domain.fingerprint import Fingerprint
-from integrator.domain.insights import CUSTOMER_UPDATE
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
 from integrator.domain.status import Watch
-from integrator.store.tables import UtcDateTime, deals, effects, escalations, events
+from integrator.store import moments
+from integrator.store.tables import deals, effects, escalations, events
 
 
 def insert_escalation(
@@ -103,58 +89,7 @@ def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> 
         )
         delivered = [{"row_id": i, "at": e.at} for i, e in timeline if delivers_rca(e)]
         if delivered:
-            conn.execute(_MARK_RCA, delivered)
-
-
-# The first RCA delivered (the first such event stored) is the escalation's `rca_delivered_at`.
-_MARK_RCA = (
-    update(escalations)
-    .where(escalations.c.id == bindparam("row_id"), escalations.c.rca_delivered_at.is_(None))
-    .values(rca_delivered_at=bindparam("at"))
-)
-
-
-def _moments_of_effects() -> dict[str, ColumnElement[bool]]:
-    """Which effect, once done, is which moment of its escalation (the row `MARK_DONE` updates)."""
-    e, f = escalations.c, effects.c
-    buyer = func.lower(e.report[("deal", "economic_buyer", "email")].as_string())
-    email = f.kind == _written(EffectKind.EMAIL.value)
-    return {
-        "page_sent_at": and_(f.kind == _written(EffectKind.PAGE.value), f.target == _written("")),
-        "buyer_told_at": and_(
-            email,
-            f.target.like(_written(f"{CUSTOMER_UPDATE}%")),
-            func.lower(f.payload["to"].as_string()) == buyer,
-        ),
-        "sponsor_told_at": and_(email, f.payload["role"].as_string() == _written("executive_sponsor")),
-        "halted_at": f.kind == _written(EffectKind.HALT.value),
-    }
-
-
-def _written(constant: str) -> ColumnElement[str]:
-    """A constant written into the statement rather than bound: `MARK_DONE` runs for every effect
-    recorded done, and binding its constants anew each time cost more than the update itself."""
-    assert "'" not in constant
-    return literal_column(f"'{constant}'", String)
-
-
-def _mark_done() -> Update:
-    moments, now = _moments_of_effects(), bindparam("now", type_=UtcDateTime())
-    e = escalations.c
-    return (
-        update(escalations)
-        .where(
-            effects.c.id == bindparam("effect_id"),
-            e.id == effects.c.escalation_id,
-            or_(*(and_(moment, e[name].is_(None)) for name, moment in moments.items())),
-        )
-        .values({name: func.coalesce(e[name], case((moment, now))) for name, moment in moments.items()})
-    )
-
-
-# Run with {"effect_id", "now"} for each effect recorded done: sets the moment that effect is on its
-# escalation's row, the first time only (a row no moment changes is not written).
-MARK_DONE = _mark_done()
+            conn.execute(moments.MARK_RCA, delivered)
 
 
 def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:

@@ -110,7 +110,7 @@ escalations = Table(
     Column("arr_cents", BigInteger),
     Column("currency", String(3)),
     # When the moments Insights counts happened (migration 0011), each written once, by the outcome
-    # or event that is the moment (see `rows.MARK_DONE` and `rows.insert_timeline`); NULL until then.
+    # or event that is the moment (see store/moments.py); NULL until then.
     Column("page_sent_at", UtcDateTime),  # the page effect (target "") done
     Column("buyer_told_at", UtcDateTime),  # the first customer update to the Economic Buyer's address sent
     Column("sponsor_told_at", UtcDateTime),  # the first email to the Executive Sponsor sent

@@ -69,7 +69,7 @@ def upgrade() -> None:
 def _backfill() -> None:
     """Each moment of the escalations stored so far, from their effects and timelines: one UPDATE a column.
 
-    The same rules the store writes them by (`rows.MARK_DONE`, `rows.insert_timeline`): the first
+    The same rules the store writes them by (store/moments.py): the first
     time the page effect was done, a customer update to the Economic Buyer's address was sent, an
     email to the Executive Sponsor was sent, an update carrying the RCA was sent, the halt was done.
     """
