@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from integrator.domain.escalation import Escalation, Topic
+from integrator.domain.escalation import Escalation, Event, Topic
 
 MILESTONES = {Topic.FIX_50: 0.5, Topic.FIX_75: 0.75}  # reminders at these shares of the fix window
 
@@ -38,12 +38,15 @@ def rca_sent_at(e: Escalation, deal: int | None = None) -> datetime | None:
         (
             ev.at
             for ev in e.timeline
-            if ev.kind == "customer_update_sent"
-            and ev.data.get("rca")
-            and (deal is None or deal in ev.data.get("deals", [1]))
+            if delivers_rca(ev) and (deal is None or deal in ev.data.get("deals", [1]))
         ),
         None,
     )
+
+
+def delivers_rca(event: Event) -> bool:
+    """Whether this timeline event is a customer update marked as carrying the RCA."""
+    return event.kind == "customer_update_sent" and bool(event.data.get("rca"))
 
 
 def promises(e: Escalation, *, now: datetime | None = None) -> list[Promise]:

@@ -38,7 +38,7 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.status import CUSTOMER_TOLD, MILESTONE, Watch
 from integrator.errors import AlreadyRecorded, NotFound
-from integrator.store import accounts, rows
+from integrator.store import accounts, moments, rows
 from integrator.store.leases import LeaseTables
 from integrator.store.tables import deals, effects, escalations, events
 
@@ -265,6 +265,9 @@ class Store(LeaseTables):
                 ]
                 if batch:
                     conn.execute(statement, batch)
+            done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
+            if done:
+                conn.execute(moments.MARK_DONE, done)
             for a in attempts:
                 if a.changes:
                     changed = rows.columns(a.changes)

@@ -1,9 +1,11 @@
 """The Insights figures counted in SQL (SQLite and PostgreSQL alike), behind `ports.StatsReader.insights`.
 
-Every figure is an aggregate the database computes over the period's escalations, found through
-`ix_escalations_created_at` (or `ix_escalations_team_created_at` for one team); effects and events
-are reached through their escalation-id indexes. Percentiles are nearest-rank, by window functions
-both databases have. Python receives counts, sums and a few breach rows, never whole escalations.
+Every figure is an aggregate the database computes over the period's escalations, found and read in
+`ix_escalations_insights` (or `ix_escalations_team_insights` for one team), which hold every column
+counted here: the moments (page sent, buyer and sponsor told, RCA delivered, environment halted)
+are kept on each escalation's row as they happen (store/moments.py). Linked
+deals are reached through their escalation-id index. Percentiles are nearest-rank. Python receives counts,
+sums and a few breach rows, never whole escalations.
 """
 
 from __future__ import annotations
@@ -12,34 +14,27 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Column,
     Connection,
     Engine,
     Integer,
-    MetaData,
     Numeric,
     Select,
-    String,
-    Table,
     and_,
     case,
     cast,
     func,
-    insert,
     literal,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.sql import ColumnElement, Subquery
+from sqlalchemy.sql import ColumnElement, CompoundSelect, Subquery
 
-from integrator.domain.escalation import OPEN_STATES, EffectKind, EffectState
+from integrator.domain.escalation import OPEN_STATES
 from integrator.domain.insights import (
     BREACHES_SHOWN,
-    CUSTOMER_UPDATE,
     FIX_BIN,
     FIX_BINS,
-    HALT,
     PERCENTILES,
     WEEK,
     Breach,
@@ -51,9 +46,7 @@ from integrator.domain.insights import (
     WeekCount,
 )
 from integrator.store.errors import translated
-from integrator.store.tables import UtcDateTime, deals, effects, escalations, events
-
-DONE = EffectState.DONE.value
+from integrator.store.tables import UtcDateTime, deals, escalations
 
 
 class _Sql:
@@ -77,60 +70,83 @@ class _Sql:
 
 def read_insights(engine: Engine, query: InsightsQuery) -> InsightFacts:
     with translated(), engine.connect() as conn:
-        # The moments of the period's escalations are looked up once, into a temporary table of
-        # this connection that every statement reads (a CTE would be computed once per statement).
-        MOMENTS.drop(conn, checkfirst=True)
-        MOMENTS.create(conn)
-        try:
-            conn.execute(insert(MOMENTS).from_select([c.name for c in MOMENTS.c], _times(query)))
-            return _Reader(conn, query, MOMENTS).facts()
-        finally:
-            conn.rollback()  # PostgreSQL: the table goes with the transaction; SQLite: its rows do
-            MOMENTS.drop(conn, checkfirst=True)
-            conn.commit()
+        return _Reader(conn, query).facts()
 
 
-def explain(engine: Engine, query: InsightsQuery) -> list[str]:
-    """The database's plan for counting the period's escalations (which index finds them), one line a step."""
+def explain(engine: Engine, query: InsightsQuery) -> dict[str, list[str]]:
+    """The database's plan for each figure's statement (which index finds the period), one line a step."""
     with translated(), engine.connect() as conn:
-        statement = _Reader(conn, query, MOMENTS)._counts()
-        compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-        found = conn.exec_driver_sql(prefix + str(compiled)).all()
-    return [" ".join(str(v) for v in row) for row in found]
+        plans = {}
+        for figure, statement in _Reader(conn, query).statements().items():
+            compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
+            found = conn.exec_driver_sql(prefix + str(compiled)).all()
+            plans[figure] = [" ".join(str(v) for v in row) for row in found]
+    return plans
 
 
 class _Reader:
-    def __init__(self, conn: Connection, query: InsightsQuery, moments: Table) -> None:
+    def __init__(self, conn: Connection, query: InsightsQuery) -> None:
         self.conn, self.q, self.sql = conn, query, _Sql(conn.dialect.name)
         self.scope = _scope(query)
-        self.times = moments
+
+    def statements(self) -> dict[str, Select[Any] | CompoundSelect[Any]]:
+        """Every statement an answer runs, by the figure it counts."""
+        return {
+            "counts": self._counts(),
+            "linked": self._linked(),
+            "arr": self._arr(),
+            "spreads": self._spreads(),
+            "weeks": self._weeks(),
+            "fix_bins": self._fix_bins(),
+            "breaches": self._breaches(),
+        }
 
     def facts(self) -> InsightFacts:
-        count, still_open = self.conn.execute(self._counts()).one()
-        if not count:
+        counted = self.conn.execute(self._counts()).one()
+        if not counted.escalations:
             return InsightFacts()
-        promises = self.conn.execute(self._promises()).one()
         return InsightFacts(
-            escalations=count,
-            deals=count + int(self.conn.execute(self._linked()).scalar_one()),
-            still_open=int(still_open or 0),
+            escalations=counted.escalations,
+            deals=counted.escalations + int(self.conn.execute(self._linked()).scalar_one()),
+            still_open=int(counted.still_open or 0),
             arr_cents={c: int(a) for c, a in self.conn.execute(self._arr())},
-            spreads=self._spreads(),
-            weeks=self._weeks(),
+            spreads=self._spread_list(),
+            weeks=self._week_list(),
             fix_bins={int(b): n for b, n in self.conn.execute(self._fix_bins())},
-            rca=Tally(int(promises.rca_kept or 0), int(promises.rca_broken or 0)),
-            fix=Tally(int(promises.fix_kept or 0), int(promises.fix_broken or 0)),
-            breaches=self._breaches(),
-            breach_count=int(promises.breached or 0),
-            buyer_told=int(promises.buyer_told or 0),
-            sponsor_told=int(promises.sponsor_told or 0),
-            halted=int(self.conn.execute(self._halted()).scalar_one()),
+            rca=Tally(int(counted.rca_kept or 0), int(counted.rca_broken or 0)),
+            fix=Tally(int(counted.fix_kept or 0), int(counted.fix_broken or 0)),
+            breaches=self._breach_list(),
+            breach_count=int(counted.breached or 0),
+            buyer_told=int(counted.buyer_told or 0),
+            sponsor_told=int(counted.sponsor_told or 0),
+            halted=int(counted.halted or 0),
         )
 
-    def _counts(self) -> Select[int, Any]:
-        is_open = case((self.scope.c.state.in_([s.value for s in OPEN_STATES]), 1))
-        return select(func.count(), func.sum(is_open)).select_from(self.scope)
+    def _counts(self) -> Select[Any]:
+        """How many escalations, how many still open, how the promises and the protocol went: one pass."""
+        t, now = self.scope.c, literal(self.q.now, UtcDateTime)
+        rca_broken, fix_broken = _broken(t, now)
+        within = self.q.tell_within.total_seconds()
+
+        def told(at: Any) -> ColumnElement[Any]:
+            return and_(at.is_not(None), self.sql.seconds(at, t.created_at) <= within)
+
+        def number(condition: ColumnElement[Any]) -> ColumnElement[Any]:
+            return func.sum(case((condition, 1), else_=0))
+
+        return select(
+            func.count().label("escalations"),
+            number(t.state.in_([s.value for s in OPEN_STATES])).label("still_open"),
+            number(t.rca_delivered_at <= t.rca_due).label("rca_kept"),
+            number(rca_broken).label("rca_broken"),
+            number(t.fixed_at <= t.fix_due).label("fix_kept"),
+            number(fix_broken).label("fix_broken"),
+            number(or_(rca_broken, fix_broken)).label("breached"),
+            number(told(t.buyer_told_at)).label("buyer_told"),
+            number(told(t.sponsor_told_at)).label("sponsor_told"),
+            func.count(t.halted_at).label("halted"),
+        )
 
     def _linked(self) -> Select[Any]:
         """The deals linked to the period's escalations (deal 1 of each is the escalation's own report)."""
@@ -150,15 +166,15 @@ class _Reader:
         d = every_deal.c
         return select(d.currency, func.sum(d.cents)).group_by(d.currency).order_by(d.currency)
 
-    def _weeks(self) -> list[WeekCount]:
+    def _weeks(self) -> Select[Any]:
         s = self.scope
         since = literal(self.q.since, UtcDateTime)
         week = self.sql.bucket(self.sql.seconds(s.c.created_at, since), WEEK.total_seconds()).label("week")
-        found = self.conn.execute(
-            select(week, s.c.currency, func.count(), func.sum(s.c.arr_cents)).group_by(week, s.c.currency)
-        )
+        return select(week, s.c.currency, func.count(), func.sum(s.c.arr_cents)).group_by(week, s.c.currency)
+
+    def _week_list(self) -> list[WeekCount]:
         weeks: dict[int, tuple[int, dict[str, int]]] = {}
-        for number, currency, count, cents in found:
+        for number, currency, count, cents in self.conn.execute(self._weeks()):
             total, arr = weeks.setdefault(int(number), (0, {}))
             arr[currency] = int(cents)
             weeks[int(number)] = (total + count, arr)
@@ -171,87 +187,127 @@ class _Reader:
         fix_bin = case((raw >= FIX_BINS - 1, FIX_BINS - 1), else_=raw).label("bin")
         return select(fix_bin, func.count()).where(t.c.fixed_at.is_not(None)).group_by(fix_bin)
 
-    def _spreads(self) -> list[Spread]:
-        """p50 and p90 of each measure per team and over all teams (""): nearest rank, one statement."""
-        t, sec = self.times, self.sql.seconds
-        pairs = {
-            Measure.PAGE: (t.c.page_at, t.c.created_at),
-            Measure.ACK: (t.c.acknowledged_at, t.c.page_at),
-            Measure.TOLD: (t.c.told_at, t.c.created_at),
-            Measure.RCA: (t.c.rca_at, t.c.created_at),
-            Measure.FIX: (t.c.fixed_at, t.c.created_at),
+    def _durations(self) -> dict[Measure, ColumnElement[Any]]:
+        """Each measure's duration in whole seconds, per escalation of the period (NULL = not yet)."""
+        t, sec = self.scope.c, self.sql.seconds
+        return {
+            Measure.PAGE: sec(t.page_sent_at, t.created_at),
+            Measure.ACK: sec(t.acknowledged_at, t.page_sent_at),
+            Measure.TOLD: sec(t.buyer_told_at, t.created_at),
+            Measure.RCA: sec(t.rca_delivered_at, t.created_at),
+            Measure.FIX: sec(t.fixed_at, t.created_at),
         }
-        durations = union_all(
-            *(
-                select(literal(m.value).label("measure"), team.label("team"), sec(end, start).label("s"))
-                .select_from(t)
-                .where(end.is_not(None), start.is_not(None))
-                for m, (end, start) in pairs.items()
-                for team in (t.c.team, literal(""))
-            )
-        ).subquery("durations")
-        d = durations.c
-        within = [d.measure, d.team]
+
+    def _spreads(self) -> Select[Any] | CompoundSelect[Any]:
+        """Each measure's count and nearest-rank p50/p90 per team, and over every team.
+
+        PostgreSQL: `percentile_disc` (the value at rank ⌈p·n⌉, nulls left out) of every measure,
+        per team and over the teams (ROLLUP), in one pass. SQLite has no ordered-set aggregates: per
+        measure, each duration's cumulative share (`cume_dist`) within its team and over the teams
+        ranks it, and the least duration whose share reaches p is the percentile.
+        """
+        t = self.scope.c
+        durations = self._durations()
+        if self.sql.dialect == "postgresql":
+            d = select(t.team, *(s.label(m.value) for m, s in durations.items())).subquery("taken").c
+            return select(
+                func.grouping(d.team).label("every"),
+                d.team,
+                *(
+                    column
+                    for m in Measure
+                    for column in (
+                        func.count(d[m.value]),
+                        *(func.percentile_disc(p / 100).within_group(d[m.value]) for p in PERCENTILES),
+                    )
+                ),
+            ).group_by(func.rollup(d.team))
+        return union_all(*(self._ranked(m, s) for m, s in durations.items()))
+
+    def _ranked(self, measure: Measure, seconds: ColumnElement[Any]) -> Select[Any]:
+        """SQLite: per team, one measure's count and percentiles, and the least duration at or past
+        each percentile of every team's (the least of those over the teams is every team's)."""
+        taken = select(self.scope.c.team, seconds.label("s")).where(seconds.is_not(None)).subquery("taken")
+        d = taken.c
         ranked = select(
-            d.measure,
             d.team,
             d.s,
-            func.row_number().over(partition_by=within, order_by=d.s).label("rank"),
-            func.count().over(partition_by=within).label("n"),
+            func.cume_dist().over(partition_by=d.team, order_by=d.s).label("share"),
+            func.cume_dist().over(order_by=d.s).label("share_all"),
         ).subquery("ranked")
         r = ranked.c
-        at = [func.min(case((r.rank * 100 >= p * r.n, r.s))) for p in PERCENTILES]
-        found = self.conn.execute(select(r.measure, r.team, r.n, *at).group_by(r.measure, r.team, r.n))
-        spreads = [Spread(Measure(m), team or "", n, int(p50), int(p90)) for m, team, n, p50, p90 in found]
+
+        def at(share: Any, p: int) -> ColumnElement[Any]:
+            return func.min(case((share >= p / 100, r.s)))
+
+        return select(
+            literal(measure.value).label("measure"),
+            r.team,
+            func.count(),
+            *(at(r.share, p) for p in PERCENTILES),
+            *(at(r.share_all, p) for p in PERCENTILES),
+        ).group_by(r.team)
+
+    def _spread_list(self) -> list[Spread]:
+        found = self.conn.execute(self._spreads()).all()
+        spreads: list[Spread] = []
+        if self.sql.dialect == "postgresql":
+            for over_all, team, *figures in found:
+                for i, m in enumerate(Measure):
+                    n, p50, p90 = figures[3 * i : 3 * i + 3]
+                    if n:
+                        spreads.append(Spread(m, "" if over_all else team or "", n, int(p50), int(p90)))
+        else:
+            every: dict[str, tuple[int, Any, Any]] = {}  # measure -> every team's count, p50, p90
+            for m, team, n, p50, p90, all50, all90 in found:
+                spreads.append(Spread(Measure(m), team or "", n, int(p50), int(p90)))
+                total, low50, low90 = every.get(m, (0, None, None))
+                every[m] = (total + n, _least(low50, all50), _least(low90, all90))
+            spreads += [Spread(Measure(m), "", n, int(p50), int(p90)) for m, (n, p50, p90) in every.items()]
         # Each team's, then every team's, measures in name order (as the memory store gives them).
         return sorted(spreads, key=lambda s: (s.team == "", s.measure.value, s.team))
 
-    def _promises(self) -> Select[Any]:
-        t, now = self.times, literal(self.q.now, UtcDateTime)
-        rca_broken = or_(t.c.rca_at > t.c.rca_due, and_(t.c.rca_at.is_(None), t.c.rca_due < now))
-        fix_broken = or_(t.c.fixed_at > t.c.fix_due, and_(t.c.fixed_at.is_(None), t.c.fix_due < now))
-        within = self.q.tell_within.total_seconds()
-
-        def told(at: Any) -> ColumnElement[Any]:
-            return and_(at.is_not(None), self.sql.seconds(at, t.c.created_at) <= within)
-
-        def number(condition: ColumnElement[Any]) -> ColumnElement[Any]:
-            return func.sum(case((condition, 1), else_=0))
-
-        return select(
-            number(t.c.rca_at <= t.c.rca_due).label("rca_kept"),
-            number(rca_broken).label("rca_broken"),
-            number(t.c.fixed_at <= t.c.fix_due).label("fix_kept"),
-            number(fix_broken).label("fix_broken"),
-            number(or_(rca_broken, fix_broken)).label("breached"),
-            number(told(t.c.told_at)).label("buyer_told"),
-            number(told(t.c.sponsor_at)).label("sponsor_told"),
-        )
-
-    def _breaches(self) -> list[Breach]:
-        t, now = self.times, literal(self.q.now, UtcDateTime)
-        rca_broken = or_(t.c.rca_at > t.c.rca_due, and_(t.c.rca_at.is_(None), t.c.rca_due < now))
-        fix_broken = or_(t.c.fixed_at > t.c.fix_due, and_(t.c.fixed_at.is_(None), t.c.fix_due < now))
-        found = self.conn.execute(
-            select(t, rca_broken.label("rca_broken"), fix_broken.label("fix_broken"))
+    def _breaches(self) -> Select[Any]:
+        t, now = self.scope.c, literal(self.q.now, UtcDateTime)
+        rca_broken, fix_broken = _broken(t, now)
+        return (
+            select(
+                t.id,
+                t.team,
+                t.account,
+                t.rca_due,
+                t.rca_delivered_at,
+                t.fix_due,
+                t.fixed_at,
+                rca_broken.label("rca_broken"),
+                fix_broken.label("fix_broken"),
+            )
             .where(or_(rca_broken, fix_broken))
-            .order_by(t.c.created_at.desc(), t.c.id)
+            .order_by(t.created_at.desc(), t.id)
             .limit(BREACHES_SHOWN)
         )
+
+    def _breach_list(self) -> list[Breach]:
         breaches: list[Breach] = []
-        for r in found:
+        for r in self.conn.execute(self._breaches()):
+            team, account = r.team or "", r.account or ""
             if r.rca_broken:
-                breaches.append(Breach(r.id, r.team or "", r.account or "", "rca", r.rca_due, r.rca_at))
+                breaches.append(Breach(r.id, team, account, "rca", r.rca_due, r.rca_delivered_at))
             if r.fix_broken:
-                breaches.append(Breach(r.id, r.team or "", r.account or "", "fix", r.fix_due, r.fixed_at))
+                breaches.append(Breach(r.id, team, account, "fix", r.fix_due, r.fixed_at))
         return breaches
 
-    def _halted(self) -> Select[Any]:
-        return (
-            select(func.count())
-            .select_from(effects.join(self.scope, self.scope.c.id == effects.c.escalation_id))
-            .where(effects.c.kind == HALT, effects.c.state == DONE)
-        )
+
+def _least(a: Any, b: Any) -> Any:
+    """The lesser of two durations, either of which may be missing (None)."""
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _broken(t: Any, now: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Whether the RCA and the fix promises are broken: kept late, or not kept and past due."""
+    rca = or_(t.rca_delivered_at > t.rca_due, and_(t.rca_delivered_at.is_(None), t.rca_due < now))
+    fix = or_(t.fixed_at > t.fix_due, and_(t.fixed_at.is_(None), t.fix_due < now))
+    return rca, fix
 
 
 def _scope(q: InsightsQuery) -> Subquery:
@@ -261,67 +317,6 @@ def _scope(q: InsightsQuery) -> Subquery:
     if q.team:
         where.append(e.team == q.team)
     columns = (e.id, e.state, e.team, e.account, e.arr_cents, e.currency, e.created_at)
-    more = (e.fix_due, e.rca_due, e.fixed_at, e.acknowledged_at)
-    return select(*columns, *more).where(*where).subquery("scope")
-
-
-MOMENTS = Table(
-    "insight_moments",
-    MetaData(),
-    Column("id", String(32)),
-    Column("team", String(200)),
-    Column("account", String(200)),
-    Column("state", String(20)),
-    *(
-        Column(name, UtcDateTime)
-        for name in ("created_at", "fix_due", "rca_due", "fixed_at", "acknowledged_at")
-    ),
-    *(Column(name, UtcDateTime) for name in ("page_at", "told_at", "sponsor_at", "rca_at")),
-    prefixes=["TEMPORARY"],
-)
-
-
-def _times(q: InsightsQuery) -> Select[Any]:
-    """Per escalation of the period, when each moment happened (NULL = not yet), as `MOMENTS` holds them.
-
-    Each moment is a lookup by escalation id in `uq_effects_escalation_kind_target` or
-    `ix_events_escalation`.
-    """
-    e = escalations.c
-    where = [e.created_at >= q.since, e.created_at < q.until]
-    if q.team:
-        where.append(e.team == q.team)
-    own = (effects.c.escalation_id == e.id, effects.c.state == DONE)
-    email = (*own, effects.c.kind == EffectKind.EMAIL.value)
-    buyer = func.lower(e.report[("deal", "economic_buyer", "email")].as_string())
-    page_at = select(func.min(effects.c.updated_at)).where(
-        *own, effects.c.kind == EffectKind.PAGE.value, effects.c.target == ""
-    )
-    told_at = select(func.min(effects.c.updated_at)).where(
-        *email,
-        effects.c.target.like(f"{CUSTOMER_UPDATE}%"),
-        func.lower(effects.c.payload["to"].as_string()) == buyer,
-    )
-    sponsor_at = select(func.min(effects.c.updated_at)).where(
-        *email, effects.c.payload["role"].as_string() == "executive_sponsor"
-    )
-    rca_at = select(func.min(events.c.at)).where(
-        events.c.escalation_id == e.id,
-        events.c.kind == "customer_update_sent",
-        events.c.data["rca"].as_boolean(),
-    )
-    return select(
-        e.id,
-        e.team,
-        e.account,
-        e.state,
-        e.created_at,
-        e.fix_due,
-        e.rca_due,
-        e.fixed_at,
-        e.acknowledged_at,
-        page_at.scalar_subquery().label("page_at"),
-        told_at.scalar_subquery().label("told_at"),
-        sponsor_at.scalar_subquery().label("sponsor_at"),
-        rca_at.scalar_subquery().label("rca_at"),
-    ).where(*where)
+    promises = (e.fix_due, e.rca_due, e.fixed_at, e.acknowledged_at)
+    moments = (e.page_sent_at, e.buyer_told_at, e.sponsor_told_at, e.rca_delivered_at, e.halted_at)
+    return select(*columns, *promises, *moments).where(*where).subquery("scope")

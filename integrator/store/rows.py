@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert
 
 from integrator.application.ports import Attempt, Hold
+from integrator.domain.clocks import delivers_rca
 from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,
@@ -31,6 +32,7 @@ from integrator.domain.fingerprint import Fingerprint
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
 from integrator.domain.status import Watch
+from integrator.store import moments
 from integrator.store.tables import deals, effects, escalations, events
 
 # Built once: the store's hottest statements, executed with parameters.
@@ -91,7 +93,7 @@ def insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event
 
 
 def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> None:
-    """Append (escalation id, event) pairs, in one statement."""
+    """Append (escalation id, event) pairs, in one statement; an RCA delivered is marked on its row."""
     if timeline:
         conn.execute(
             _INSERT_EVENTS,
@@ -100,6 +102,9 @@ def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> 
                 for i, e in timeline
             ],
         )
+        delivered = [{"row_id": i, "at": e.at} for i, e in timeline if delivers_rca(e)]
+        if delivered:
+            conn.execute(moments.MARK_RCA, delivered)
 
 
 def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:

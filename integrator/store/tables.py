@@ -58,6 +58,24 @@ metadata = MetaData(
 
 Json: Any = JSON()
 
+# What Insights reads of each escalation of a period besides its time and team (store/insights.py):
+# its two indexes hold these too, so it counts from the index alone, never reading the wide rows.
+INSIGHTS_COVERS = (
+    "state",
+    "currency",
+    "arr_cents",
+    "fix_due",
+    "rca_due",
+    "fixed_at",
+    "acknowledged_at",
+    "page_sent_at",
+    "buyer_told_at",
+    "sponsor_told_at",
+    "rca_delivered_at",
+    "halted_at",
+    "id",
+)
+
 escalations = Table(
     "escalations",
     metadata,
@@ -91,10 +109,18 @@ escalations = Table(
     Column("account", String(200)),
     Column("arr_cents", BigInteger),
     Column("currency", String(3)),
+    # When the moments Insights counts happened (migration 0011), each written once, by the outcome
+    # or event that is the moment (see store/moments.py); NULL until then.
+    Column("page_sent_at", UtcDateTime),  # the page effect (target "") done
+    Column("buyer_told_at", UtcDateTime),  # the first customer update to the Economic Buyer's address sent
+    Column("sponsor_told_at", UtcDateTime),  # the first email to the Executive Sponsor sent
+    Column("rca_delivered_at", UtcDateTime),  # the first customer update carrying the RCA sent
+    Column("halted_at", UtcDateTime),  # the customer's test environment halted (the halt effect done)
     Index("ix_escalations_state", "state"),
     Index("ix_escalations_fingerprint", "fingerprint"),
-    Index("ix_escalations_created_at", "created_at"),
-    Index("ix_escalations_team_created_at", "team", "created_at"),
+    # The period's escalations, of every team or of one, with what Insights reads (migration 0011).
+    Index("ix_escalations_insights", "created_at", "team", *INSIGHTS_COVERS),
+    Index("ix_escalations_team_insights", "team", "created_at", *INSIGHTS_COVERS),
 )
 
 effects = Table(

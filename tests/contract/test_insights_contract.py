@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from integrator.application.escalate import parse_report
+from integrator.application.ports import Attempt
 from integrator.bootstrap import Services
+from integrator.domain.escalation import EffectKind, EffectState, Owed
 from integrator.domain.insights import Breach, InsightFacts, InsightsQuery, Measure, Spread, Tally, WeekCount
 from tests.contract.test_store_contract import deal_report
 from tests.insights_history import INGEST, NOW, PLATFORM, SINCE, UNTIL, seed_history
@@ -95,3 +97,23 @@ def test_deals_linked_to_an_escalation_count_as_deals_and_their_arr_is_at_risk(
     assert [len(services.store.get(first.id).deals)] == [3]
     assert (facts.escalations, facts.deals) == (1, 3)
     assert facts.arr_cents == {"EUR": 20_000_000, "USD": 98_000_050}
+
+
+def test_halt_effects_done_count_as_environments_halted(services: Services, clock: FakeClock) -> None:
+    ids = seed_history(services, clock).ids
+    store = services.store
+    for name, state in (
+        ("A", EffectState.DONE),
+        ("C", EffectState.DONE),
+        ("B", EffectState.FAILED),
+        ("old", EffectState.DONE),
+    ):
+        store.apply(ids[name], now=NOW, owed=[Owed(EffectKind.HALT)])
+        halt = store.get(ids[name]).effect(EffectKind.HALT)
+        assert halt is not None
+        (claimed,) = store.claim([halt.id], now=NOW, lease_until=NOW + timedelta(minutes=1))
+        store.record([Attempt(ids[name], claimed.id, state, result={})], now=NOW)
+
+    facts = services.stats.insights(InsightsQuery(since=SINCE, until=UNTIL, now=NOW))
+
+    assert facts.halted == 2
