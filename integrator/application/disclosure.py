@@ -16,12 +16,16 @@ from enum import StrEnum
 from typing import Any
 
 from integrator.application.updates import is_customer_update
-from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation
+from integrator.domain.clocks import deal_milestone
+from integrator.domain.escalation import Effect, EffectKind, EffectState, Escalation, Topic
 from integrator.domain.report import Person
 from integrator.domain.status import MILESTONE
 from integrator.messages.facts import moment
 
-REMINDED = f"{MILESTONE}tell_customer"  # the timeline kind of the reporter's reminder
+
+def reminded_kind(deal: int) -> str:
+    """The timeline kind of one deal's reminder to tell its customer."""
+    return f"{MILESTONE}{deal_milestone(Topic.TELL_CUSTOMER, deal)}"
 
 
 class Role(StrEnum):
@@ -133,7 +137,7 @@ def _economic_buyer(e: Escalation) -> Disclosed:
     row = _from_effects(e, Role.ECONOMIC_BUYER, name, buyer.email, "customer update", updates)
     if row is not None:
         return row
-    reminded = next((ev for ev in e.timeline if ev.kind == REMINDED), None)
+    reminded = next((ev for ev in e.timeline if ev.kind == reminded_kind(e.seen_as)), None)
     detail = "no customer update sent yet"
     if reminded is not None:
         detail += f"; the reporting SE was reminded at {moment(reminded.at)}"

@@ -28,11 +28,6 @@ def linked(
     repage_arr: Decimal | None = None,
 ) -> tuple[list[Owed], list[Event]]:
     """What adding `deal` to `escalation` (as stored, without it) owes, and its timeline."""
-    # Unfinished: the reminder to tell the customer is still the escalation's: a customer update to
-    # any deal stops every deal's reminder (the RCA milestone likewise, see `announce.tell`). Per deal
-    # needs `Watch` to carry each linked deal's created_at, reporter and rca_due (from `deals`) and
-    # the deals each `customer_update_sent` went to (its data's `deals`), a milestone kind per deal
-    # (`clock:tell_customer:deal-N`), and `tell` narrowed to that deal's people.
     grown = replace(escalation, linked_deals=(*escalation.linked_deals, deal))
     text = deal.describe()
     owed = [

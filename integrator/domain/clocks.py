@@ -11,6 +11,12 @@ from integrator.domain.escalation import Escalation, Event, Topic
 MILESTONES = {Topic.FIX_50: 0.5, Topic.FIX_75: 0.75}  # reminders at these shares of the fix window
 
 
+def deal_milestone(topic: Topic, deal: int) -> str:
+    """The name of one deal's clock milestone (its timeline kind after `clock:`): deal 1's is the
+    escalation's own (`rca`), a linked deal's carries its number (`rca:deal-2`)."""
+    return topic.value if deal == 1 else f"{topic.value}:deal-{deal}"
+
+
 def fix_due(created_at: datetime, fix_hours: float) -> datetime:
     return created_at + timedelta(hours=fix_hours)
 
@@ -56,7 +62,7 @@ def promises(e: Escalation, *, now: datetime | None = None) -> list[Promise]:
     """
     raised = {event.kind for event in e.timeline}
 
-    def state(due: datetime, met_at: datetime | None, milestone: Topic) -> PromiseState:
+    def state(due: datetime, met_at: datetime | None, milestone: str) -> PromiseState:
         if met_at is not None:
             return PromiseState.MET
         late = now > due if now is not None else f"clock:{milestone}" in raised
@@ -64,6 +70,11 @@ def promises(e: Escalation, *, now: datetime | None = None) -> list[Promise]:
 
     rca_at = rca_sent_at(e, e.seen_as)  # each deal's customer is promised, and sent, the RCA
     return [
-        Promise("Root-cause analysis", e.rca_due, state(e.rca_due, rca_at, Topic.RCA), rca_at),
-        Promise("Fix", e.fix_due, state(e.fix_due, e.fixed_at, Topic.BREACH), e.fixed_at),
+        Promise(
+            "Root-cause analysis",
+            e.rca_due,
+            state(e.rca_due, rca_at, deal_milestone(Topic.RCA, e.seen_as)),
+            rca_at,
+        ),
+        Promise("Fix", e.fix_due, state(e.fix_due, e.fixed_at, Topic.BREACH.value), e.fixed_at),
     ]

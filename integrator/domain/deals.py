@@ -51,7 +51,7 @@ class EscalatedDeal:
     def rca_due(self) -> datetime:
         """When this deal's customer is promised the root-cause analysis: as its report says, else by
         default from when it was reported (the RCA itself is shared; each promise is the deal's)."""
-        return self.report.rca_due or default_rca_due(self.created_at, self.report.reporter.time_zone)
+        return promised_rca(self.created_at, self.report.rca_due, self.report.reporter.time_zone)
 
     @property
     def target(self) -> str:
@@ -72,6 +72,11 @@ class EscalatedDeal:
             f"Same failure reported for another deal (deal {self.number}): {self.account}, "
             f"ARR {exact(self.arr, self.currency)}{criterion}; reported by {who}: {failure.title}"
         )
+
+
+def promised_rca(created_at: datetime, stated: datetime | None, time_zone: str) -> datetime:
+    """When a deal's RCA is promised: as its report states, else by default from its report time."""
+    return stated or default_rca_due(created_at, time_zone)
 
 
 @dataclass(frozen=True)

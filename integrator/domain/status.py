@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta
 
-from integrator.domain.clocks import MILESTONES
+from integrator.domain.clocks import MILESTONES, deal_milestone
 from integrator.domain.escalation import (
     Changes,
     EffectKind,
@@ -28,6 +28,16 @@ from integrator.domain.escalation import (
 )
 
 WATCHED_PD_STATES = ("triggered", "acknowledged", "resolved")  # not "dry-run", not unknown
+
+
+@dataclass(frozen=True)
+class WatchedDeal:
+    """A linked deal's own clocks: when it was reported, by whom, and when its RCA is promised."""
+
+    number: int
+    created_at: datetime
+    reporter: str  # its SE's email: who is reminded to tell its customer
+    rca_due: datetime
 
 
 @dataclass(frozen=True)
@@ -53,17 +63,22 @@ class Watch:
     fixed_at: datetime | None = None
     raised: frozenset[str] = frozenset()  # the clock milestones already on the timeline (and CUSTOMER_TOLD)
     reporter: str = ""  # the reporting SE's email: who is reminded to tell the customer
+    linked: tuple[WatchedDeal, ...] = ()  # deals 2, 3, …: each has its own reminder and RCA time
+    told: frozenset[int] = frozenset()  # the deals a customer update went to
 
     @classmethod
     def of(cls, e: Escalation) -> Watch:
-        own = {"pagerduty_service", "raised", "reporter"}
+        own = {"pagerduty_service", "raised", "reporter", "linked", "told"}
         shared = {name: getattr(e, name) for name in WATCH_FIELDS - own}
         raised = frozenset(event.kind for event in e.timeline if watched_kind(event.kind))
+        told = (told_deals(ev.data.get("deals")) for ev in e.timeline if ev.kind == CUSTOMER_TOLD)
         return cls(
             **shared,
             pagerduty_service=e.owner.team.pagerduty_service,
             raised=raised,
             reporter=e.report.reporter.email,
+            linked=tuple(WatchedDeal(d.number, d.created_at, d.reporter, d.rca_due) for d in e.linked_deals),
+            told=frozenset(n for deals in told for n in deals),
         )
 
     def changed(self, changes: Changes) -> Watch:
@@ -80,6 +95,14 @@ def watched_kind(kind: str) -> bool:
     return kind.startswith(MILESTONE) or kind == CUSTOMER_TOLD
 
 
+def told_deals(deals: object) -> tuple[int, ...]:
+    """The deals a customer update went to, from its event's data `deals` (none: deal 1's, from
+    before deals)."""
+    if not isinstance(deals, list | tuple):
+        return (1,)
+    return tuple(int(n) for n in deals)
+
+
 WATCH_FIELDS = frozenset(f.name for f in dataclass_fields(Watch))
 
 
@@ -91,6 +114,7 @@ class SyncPlan:
     owed: tuple[Owed, ...] = ()
     events: tuple[Event, ...] = ()
     topics: tuple[Topic, ...] = ()  # what the stakeholders are told of (the application owes the messages)
+    deal_topics: tuple[tuple[Topic, int], ...] = ()  # what one linked deal's people alone are told of
 
     def __add__(self, other: SyncPlan) -> SyncPlan:
         return SyncPlan(
@@ -98,10 +122,11 @@ class SyncPlan:
             self.owed + other.owed,
             self.events + other.events,
             self.topics + other.topics,
+            self.deal_topics + other.deal_topics,
         )
 
     def __bool__(self) -> bool:
-        return bool(self.changes or self.owed or self.events or self.topics)
+        return bool(self.changes or self.owed or self.events or self.topics or self.deal_topics)
 
 
 def plan_sync(
@@ -183,49 +208,60 @@ def _page_over_ticket_open(e: Watch, incident: IncidentStatus, *, now: datetime)
 def plan_clock(
     escalation: Escalation | Watch, *, now: datetime, tell_customer_within: timedelta | None = None
 ) -> SyncPlan:
-    """Reminders at 50% and 75% of the fix window and at the RCA time; on breach, escalate. Once each.
+    """Reminders at 50% and 75% of the fix window and at each deal's RCA time; on breach, escalate.
+    Once each.
 
-    With `tell_customer_within`, the reporter is also reminded, once, when no customer update has
-    been sent that long after the report.
+    With `tell_customer_within`, each deal's SE is also reminded, once, when no customer update has
+    gone to that deal's customer that long after the deal's report. Deal 1's milestones are the
+    escalation's (`clock:rca`, `clock:tell_customer`); a linked deal's carry its number
+    (`clock:rca:deal-2`) and tell that deal's people alone.
     """
     e = escalation if isinstance(escalation, Watch) else Watch.of(escalation)
     if not e.state.is_open or e.fixed_at is not None:
         return SyncPlan()  # the clocks stop when the fix is confirmed
-    raised = e.raised
     window = e.fix_due - e.created_at
-    moments = [(name, e.created_at + window * share) for name, share in MILESTONES.items()]
-    moments += [(Topic.RCA, e.rca_due), (Topic.BREACH, e.fix_due)]
-    if tell_customer_within is not None and CUSTOMER_TOLD not in raised:
-        moments.append((Topic.TELL_CUSTOMER, e.created_at + tell_customer_within))
+    first = WatchedDeal(1, e.created_at, e.reporter, e.rca_due)
+    moments = [(name, first, e.created_at + window * share) for name, share in MILESTONES.items()]
+    moments += [(Topic.RCA, first, e.rca_due), (Topic.BREACH, first, e.fix_due)]
+    moments += [(Topic.RCA, deal, deal.rca_due) for deal in e.linked]
+    if tell_customer_within is not None:
+        moments += [
+            (Topic.TELL_CUSTOMER, deal, deal.created_at + tell_customer_within)
+            for deal in (first, *e.linked)
+            if deal.number not in e.told
+        ]
     plan = SyncPlan()
-    for name, moment in moments:
-        if moment > now or f"{MILESTONE}{name}" in raised:
+    for topic, deal, moment in moments:
+        if moment > now or f"{MILESTONE}{deal_milestone(topic, deal.number)}" in e.raised:
             continue
-        plan += _milestone(e, name, moment)
+        plan += _milestone(e, topic, moment, deal)
     return plan
 
 
-def _milestone(e: Watch, name: str, moment: datetime) -> SyncPlan:
-    if name == "breach":
+def _milestone(e: Watch, name: Topic, moment: datetime, deal: WatchedDeal) -> SyncPlan:
+    owed: tuple[Owed, ...] = ()
+    whose = f"deal {deal.number}'s customer" if deal.number > 1 else "the customer"
+    if name == Topic.BREACH:
         text = f"The 48-hour fix clock is breached: the fix was due {e.fix_due:%Y-%m-%d %H:%M} UTC"
-        owed: tuple[Owed, ...] = (
+        owed = (
             Owed(EffectKind.NOTE, "breach", {"text": text}),
             Owed(EffectKind.COMMENT, "breach", {"text": text}),
             Owed(EffectKind.URGENCY, "breach"),
         )
-    elif name == "tell_customer":
-        minutes = round((moment - e.created_at).total_seconds() / 60)
+    elif name == Topic.TELL_CUSTOMER:
+        minutes = round((moment - deal.created_at).total_seconds() / 60)
+        report = f"deal {deal.number}'s report" if deal.number > 1 else "the report"
         text = (
-            f"Reminded {e.reporter or 'the reporting SE'} that the customer has not been told"
-            f" ({minutes} minutes after the report, no customer update sent)"
+            f"Reminded {deal.reporter or 'the reporting SE'} that {whose} has not been told"
+            f" ({minutes} minutes after {report}, no customer update sent)"
         )
-        owed = ()
-    elif name == "rca":
-        text = f"The root-cause analysis promised to the customer is due now ({e.rca_due:%Y-%m-%d %H:%M} UTC)"
-        owed = ()
+    elif name == Topic.RCA:
+        text = f"The root-cause analysis promised to {whose} is due now ({deal.rca_due:%Y-%m-%d %H:%M} UTC)"
     else:
         share = name.removeprefix("fix-")
         text = f"{share}% of the fix window has passed; the fix is due {e.fix_due:%Y-%m-%d %H:%M} UTC"
-        owed = ()
-    event = Event(at=moment, kind=f"{MILESTONE}{name}", text=text, data={})
-    return SyncPlan(Changes(), owed, (event,), (Topic(name),))
+    kind = f"{MILESTONE}{deal_milestone(name, deal.number)}"
+    if deal.number > 1:
+        event = Event(at=moment, kind=kind, text=text, data={"deal": deal.number})
+        return SyncPlan(Changes(), owed, (event,), deal_topics=((name, deal.number),))
+    return SyncPlan(Changes(), owed, (Event(at=moment, kind=kind, text=text, data={}),), (name,))

@@ -61,9 +61,11 @@ def news(e: Escalation, topic: str, zone: str, *, now: datetime | None = None) -
             f" The fix is due {_when(e.fix_due, zone)}."
         )
     if topic == "tell_customer":
+        seen = e.deal(e.seen_as)  # a linked deal's customer: since that deal's report
         return (
             f"{e.report.deal.account} has not been sent an update since the failure was escalated"
-            f" at {_when(e.created_at, zone)}. Stop and tell the customer: they should hear it from us first."
+            f" at {_when(seen.created_at if seen else e.created_at, zone)}. Stop and tell the customer:"
+            " they should hear it from us first."
         )
     if topic == "rca":
         return f"The root-cause analysis promised to the customer is due now: {_when(e.rca_due, zone)}."

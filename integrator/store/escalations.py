@@ -36,9 +36,9 @@ from integrator.domain.escalation import (
     Owed,
     State,
 )
-from integrator.domain.status import CUSTOMER_TOLD, MILESTONE, Watch
+from integrator.domain.status import Watch
 from integrator.errors import AlreadyRecorded, NotFound
-from integrator.store import accounts, moments, rows
+from integrator.store import accounts, moments, rows, watches
 from integrator.store.leases import LeaseTables
 from integrator.store.tables import deals, effects, escalations, events
 
@@ -341,25 +341,9 @@ class Store(LeaseTables):
         return self._load(and_(same, escalations.c.state.in_([s.value for s in OPEN_STATES])))
 
     def watching(self) -> builtins.list[Watch]:
-        """What the sync needs of every open escalation, oldest first: one narrow, streamed query
-        (no report, effect or event is read), and one for the clock milestones already raised."""
-        is_open = escalations.c.state.in_([s.value for s in OPEN_STATES])
-        service = escalations.c.owner["team"]["pagerduty_service"].as_string()
-        reporter = escalations.c.report["reporter"]["email"].as_string()
-        columns = (escalations.c[name] for name in rows.WATCH_COLUMNS)
-        query = select(*columns, service.label("service"), reporter.label("reporter"))
-        query = query.where(is_open).order_by(escalations.c.created_at, escalations.c.id)
-        milestones = (
-            select(events.c.escalation_id, events.c.kind)
-            .join(escalations, escalations.c.id == events.c.escalation_id)
-            .where(is_open, or_(events.c.kind.like(f"{MILESTONE}%"), events.c.kind == CUSTOMER_TOLD))
-        )
+        """What the sync needs of every open escalation, oldest first (see `watches.read`)."""
         with self._reading() as conn:
-            raised: dict[str, set[str]] = {}
-            for escalation_id, kind in conn.execute(milestones):
-                raised.setdefault(escalation_id, set()).add(kind)
-            found = conn.execution_options(yield_per=1000).execute(query)
-            return [rows.watch(r, frozenset(raised.get(r.id, ()))) for r in found]
+            return watches.read(conn)
 
     def load(self, ids: Collection[str]) -> builtins.list[Escalation]:
         """These escalations (any order); ones that do not exist are left out."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, insert
 
 from integrator.application.ports import Attempt, Hold
 from integrator.domain.clocks import delivers_rca
-from integrator.domain.deals import EscalatedDeal
+from integrator.domain.deals import EscalatedDeal, promised_rca
 from integrator.domain.escalation import (
     Changes,
     Effect,
@@ -31,7 +31,7 @@ from integrator.domain.escalation import (
 from integrator.domain.fingerprint import Fingerprint
 from integrator.domain.owner import Owner, Team
 from integrator.domain.report import FailureReport
-from integrator.domain.status import Watch
+from integrator.domain.status import Watch, WatchedDeal
 from integrator.store import moments
 from integrator.store.tables import deals, effects, escalations, events
 
@@ -217,7 +217,13 @@ WATCH_COLUMNS = (
 )
 
 
-def watch(r: Any, raised: frozenset[str]) -> Watch:
+def watch(
+    r: Any,
+    raised: frozenset[str],
+    *,
+    linked: tuple[WatchedDeal, ...] = (),
+    told: frozenset[int] = frozenset(),
+) -> Watch:
     return Watch(
         id=r.id,
         state=State(r.state),
@@ -234,7 +240,17 @@ def watch(r: Any, raised: frozenset[str]) -> Watch:
         fixed_at=r.fixed_at,
         raised=raised,
         reporter=r.reporter or "",
+        linked=linked,
+        told=told,
     )
+
+
+def watched_deal(r: Any) -> WatchedDeal:
+    """A linked deal's clocks from its row: its RCA as its report promises it, else by default."""
+    stated = datetime.fromisoformat(r.rca_due) if r.rca_due else None
+    stated = stated.replace(tzinfo=UTC) if stated is not None and stated.tzinfo is None else stated
+    rca_due = promised_rca(r.created_at, stated, r.time_zone or "UTC")
+    return WatchedDeal(number=r.number, created_at=r.created_at, reporter=r.reporter, rca_due=rca_due)
 
 
 def _page(r: Row[Any]) -> Page | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from integrator.application.disclosure import REMINDED, Told, customer_told, disclosure
+from integrator.application.disclosure import Told, customer_told, disclosure, reminded_kind
 from integrator.application.updates import next_update_number
 from integrator.domain.deals import arr_at_risk
 from integrator.domain.escalation import Effect, EffectState, Escalation, status_page_url
@@ -49,7 +49,8 @@ def escalation_page(
 
 def reminder(escalation: Escalation) -> str | None:
     """The reminder to tell the customer, shown on the page while the Economic Buyer is not told."""
-    reminded = next((event for event in escalation.timeline if event.kind == REMINDED), None)
+    kind = reminded_kind(escalation.seen_as)
+    reminded = next((event for event in escalation.timeline if event.kind == kind), None)
     if reminded is None or customer_told(escalation).state in (Told.TOLD, Told.PLANNED):
         return None
     return f"{reminded.text}. Send the customer update below."

@@ -17,6 +17,8 @@ from integrator.application.escalate import parse_report
 from integrator.application.retrying import RetryPolicy
 from integrator.application.updates import CustomerUpdate, next_update_number, send_customer_update
 from integrator.domain.escalation import Escalation, IssueStatus
+from integrator.domain.report import FailureReport
+from tests.contract.test_store_contract import POOL_TRACE
 from tests.integration.test_email import Inbox, plain_server, smtp_settings  # noqa: F401 - the fixture
 from tests.support import CATALOG, FakeClock, MemoryPager, MemoryTracker, report_data, write_config
 
@@ -172,3 +174,36 @@ def test_no_reminder_once_the_customer_update_is_sent(run: Run) -> None:
     assert not [e for e in run.current().timeline if e.kind == "clock:tell_customer"]
     (buyer,) = [row for row in disclosure(run.current()) if row.role.value == "economic_buyer"]
     assert (buyer.state.value, buyer.channel) == ("told", "customer update")
+
+
+def test_a_linked_deals_se_is_reminded_of_their_own_customer_an_hour_after_their_report(run: Run) -> None:
+    def deal(account: str, se: str) -> FailureReport:
+        data = report_data(stack_trace=POOL_TRACE.format(line=88))
+        data["deal"] = {
+            "account": account,
+            "arr": 500000,
+            "economic_buyer": {"email": f"buyer@{account}.example"},
+        }
+        data["reporter"] = {"name": se, "email": f"{se}@acme.example", "time_zone": "America/New_York"}
+        return parse_report(data)
+
+    first, _ = run.services.escalator.escalate(deal("initech", "sam"))
+    run.clock.current = first.created_at + timedelta(minutes=30)
+    joined, _ = run.services.escalator.escalate(deal("hooli", "kim"))
+    assert joined.id == first.id
+    run.escalation = first
+    run.inbox.messages.clear()
+
+    reminded = [str(m["To"]) for m in run.at(minutes=60)]
+    assert "sam@acme.example" in reminded  # deal 1's, as before
+    assert "kim@acme.example" not in reminded + [str(m["To"]) for m in run.at(minutes=89)]
+    (second,) = [m for m in run.at(minutes=90) if str(m["To"]) == "kim@acme.example"]
+
+    assert str(second["Subject"]).startswith("The customer has not been told: [POC] hooli")
+    text = body(second)
+    assert "hooli has not been sent an update since the failure was escalated at" in text
+    assert "10:30" in text  # deal 2's report, in its SE's time zone (15:30 UTC)
+    assert "Next: tell buyer@hooli.example" in text
+    assert [m for m in run.at(hours=3) if str(m["To"]) == "kim@acme.example"] == []
+    (buyer,) = [r for r in disclosure(run.current()) if r.role.value == "economic_buyer" and r.deal == 2]
+    assert "the reporting SE was reminded at" in buyer.detail
