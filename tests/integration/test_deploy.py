@@ -88,7 +88,8 @@ def test_the_images_healthcheck_passes_against_a_running_serve_and_fails_without
 def test_the_lock_file_pins_every_runtime_dependency_with_hashes() -> None:
     project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     lock = (REPOSITORY / "requirements.lock").read_text(encoding="utf-8")
-    pinned = {m[1].lower() for m in re.finditer(r"^([A-Za-z0-9._-]+)==\S+ \\$", lock, re.M)}
+    # `name==version \` or, for a platform's dependency, `name==version ; marker \`
+    pinned = {m[1].lower() for m in re.finditer(r"^([A-Za-z0-9._-]+)==\S+(?: ;[^\n]*)? \\$", lock, re.M)}
     wanted = {
         re.split(r"[\[<>=!~ ]", dependency, maxsplit=1)[0].lower() for dependency in project["dependencies"]
     }
