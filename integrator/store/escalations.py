@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import functools
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.sql.dml import Update
 
 from integrator.application.ports import Attempt, Hold, Linker
 from integrator.domain.deals import EscalatedDeal
@@ -39,7 +37,7 @@ from integrator.domain.escalation import (
 from integrator.domain.status import Watch
 from integrator.errors import AlreadyRecorded, NotFound
 from integrator.store import accounts, moments, rows, watches
-from integrator.store.leases import LeaseTables
+from integrator.store.leases import LeaseTables, claim_in
 from integrator.store.tables import deals, effects, escalations, events
 
 _FINISH = (
@@ -54,35 +52,11 @@ _FINISH = (
     )
 )
 _FINISH_WITH_RESULT = _FINISH.values(result=bindparam("outcome"))
-# A claim: those of the effects (`ids`) that are pending, free and due at `now`, leased until `until`.
-_CLAIMABLE = (
-    effects.c.id.in_(bindparam("ids", expanding=True)),
-    effects.c.state == EffectState.PENDING.value,
-    or_(effects.c.lease_until.is_(None), effects.c.lease_until <= bindparam("now")),
-    or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= bindparam("now")),
-)
-_CLAIM = (
-    update(effects)
-    .where(*_CLAIMABLE)
-    .values(lease_until=bindparam("until"), attempts=effects.c.attempts + 1, updated_at=bindparam("now"))
-    .returning(*effects.c)
-)
-# PostgreSQL: rows another worker holds are about to be taken: skip them, don't wait (one statement).
-_LOCK_FREE = select(effects.c.id).where(*_CLAIMABLE).with_for_update(skip_locked=True)
-_CLAIM_LOCK_FREE = _CLAIM.where(effects.c.id.in_(_LOCK_FREE.scalar_subquery()))
 # Most reports carry a key that is new: one narrow indexed look, the escalation read only when found.
 _BY_KEY = union_all(
     select(escalations.c.id).where(escalations.c.idempotency_key == bindparam("key")),
     select(deals.c.escalation_id).where(deals.c.idempotency_key == bindparam("key")),
 ).limit(1)
-
-
-@functools.cache
-def _changing(columns: frozenset[str]) -> Update:
-    """The UPDATE that sets these columns of one escalation (`new_<column>`), built once per set."""
-    values: dict[str, Any] = {c: bindparam(f"new_{c}") for c in sorted(columns)}
-    values["updated_at"] = bindparam("now")
-    return update(escalations).where(escalations.c.id == bindparam("which")).values(values)
 
 
 class Store(LeaseTables):
@@ -222,28 +196,6 @@ class Store(LeaseTables):
             rows.insert_events(conn, escalation_id, timeline)
         return new
 
-    def claim(
-        self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime
-    ) -> builtins.list[Effect]:
-        """Take the due and free ones of these effects until `lease_until`, in one transaction."""
-        with self._writing() as conn:
-            return _claim(conn, effect_ids, now=now, until=lease_until)
-
-    def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
-        """Renew the leases of effects this worker still holds (same attempt, still pending)."""
-        if not held:
-            return
-        mine = (
-            effects.c.id == bindparam("effect_id"),
-            effects.c.attempts == bindparam("attempt"),
-            effects.c.state == EffectState.PENDING.value,
-        )
-        with self._writing() as conn:
-            conn.execute(
-                update(effects).where(*mine).values(lease_until=until),
-                [{"effect_id": i, "attempt": n} for i, n in held.items()],
-            )
-
     def record(
         self,
         attempts: Sequence[Attempt],
@@ -273,12 +225,12 @@ class Store(LeaseTables):
                     changed = rows.columns(a.changes)
                     values = {f"new_{c}": v for c, v in changed.items()}
                     conn.execute(
-                        _changing(frozenset(changed)), {"which": a.escalation_id, "now": now, **values}
+                        rows.changing(frozenset(changed)), {"which": a.escalation_id, "now": now, **values}
                     )
             rows.insert_timeline(conn, [(a.escalation_id, e) for a in attempts for e in a.timeline])
             if not claim or lease_until is None:
                 return []
-            return _claim(conn, claim, now=now, until=lease_until)
+            return claim_in(conn, claim, now=now, until=lease_until)
 
     def share_status(
         self, escalation_id: str, token: str | None, *, now: datetime, event: Event, deal: int = 1
@@ -424,16 +376,6 @@ class Store(LeaseTables):
             )
             for i in ids
         ]
-
-
-def _claim(
-    conn: Connection, effect_ids: Sequence[int], *, now: datetime, until: datetime
-) -> builtins.list[Effect]:
-    """Within the caller's transaction: lease those of these effects that are due and free."""
-    values = {"ids": list(effect_ids), "now": now, "until": until}
-    # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
-    claimed = conn.execute(_CLAIM_LOCK_FREE if conn.dialect.name == "postgresql" else _CLAIM, values)
-    return sorted((rows.effect(row) for row in claimed), key=lambda e: e.id)
 
 
 def _lock_failure(conn: Connection, fingerprint_id: str) -> None:

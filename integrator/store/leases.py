@@ -1,20 +1,61 @@
-"""Named leases (one sync pass at a time) and the webhook deliveries already seen, in SQL."""
+"""Leases in SQL: on effects (one worker runs each at a time), named (one sync pass at a time); and
+the webhook deliveries already seen."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW
+from integrator.domain.escalation import Effect, EffectState
 from integrator.errors import AlreadyRecorded
+from integrator.store import rows
 from integrator.store.sql import SqlStore
-from integrator.store.tables import deliveries, leases
+from integrator.store.tables import deliveries, effects, leases
+
+# A claim: those of the effects (`ids`) that are pending, free and due at `now`, leased until `until`.
+_CLAIMABLE = (
+    effects.c.id.in_(bindparam("ids", expanding=True)),
+    effects.c.state == EffectState.PENDING.value,
+    or_(effects.c.lease_until.is_(None), effects.c.lease_until <= bindparam("now")),
+    or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= bindparam("now")),
+)
+_CLAIM = (
+    update(effects)
+    .where(*_CLAIMABLE)
+    .values(lease_until=bindparam("until"), attempts=effects.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(*effects.c)
+)
+# PostgreSQL: rows another worker holds are about to be taken: skip them, don't wait (one statement).
+_LOCK_FREE = select(effects.c.id).where(*_CLAIMABLE).with_for_update(skip_locked=True)
+_CLAIM_LOCK_FREE = _CLAIM.where(effects.c.id.in_(_LOCK_FREE.scalar_subquery()))
 
 
 class LeaseTables(SqlStore):
+    def claim(self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime) -> list[Effect]:
+        """Take the due and free ones of these effects until `lease_until`, in one transaction."""
+        with self._writing() as conn:
+            return claim_in(conn, effect_ids, now=now, until=lease_until)
+
+    def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
+        """Renew the leases of effects this worker still holds (same attempt, still pending)."""
+        if not held:
+            return
+        mine = (
+            effects.c.id == bindparam("effect_id"),
+            effects.c.attempts == bindparam("attempt"),
+            effects.c.state == EffectState.PENDING.value,
+        )
+        with self._writing() as conn:
+            conn.execute(
+                update(effects).where(*mine).values(lease_until=until),
+                [{"effect_id": i, "attempt": n} for i, n in held.items()],
+            )
+
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         """Hold the named lease until `until`; False while another holder's lease runs."""
         with self._writing() as conn:
@@ -63,3 +104,11 @@ class LeaseTables(SqlStore):
         except AlreadyRecorded:
             return False
         return True
+
+
+def claim_in(conn: Connection, effect_ids: Sequence[int], *, now: datetime, until: datetime) -> list[Effect]:
+    """Within the caller's transaction: lease those of these effects that are due and free."""
+    values = {"ids": list(effect_ids), "now": now, "until": until}
+    # The conditional UPDATE is the claim itself (atomic on SQLite's single writer too).
+    claimed = conn.execute(_CLAIM_LOCK_FREE if conn.dialect.name == "postgresql" else _CLAIM, values)
+    return sorted((rows.effect(row) for row in claimed), key=lambda e: e.id)

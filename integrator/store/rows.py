@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert
+from sqlalchemy import Connection, Row, bindparam, insert, update
+from sqlalchemy.sql.dml import Update
 
 from integrator.application.ports import Attempt, Hold
 from integrator.domain.clocks import delivers_rca
@@ -195,6 +197,14 @@ def columns(changes: Changes) -> dict[str, Any]:
         else:
             values[_RENAMED.get(name, name)] = value
     return values
+
+
+@functools.cache
+def changing(columns: frozenset[str]) -> Update:
+    """The UPDATE that sets these columns of one escalation (`new_<column>`), built once per set."""
+    values: dict[str, Any] = {c: bindparam(f"new_{c}") for c in sorted(columns)}
+    values["updated_at"] = bindparam("now")
+    return update(escalations).where(escalations.c.id == bindparam("which")).values(values)
 
 
 WATCH_COLUMNS = (
