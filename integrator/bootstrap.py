@@ -23,20 +23,17 @@ from integrator.application.doctor import Checkup, Unconfigured, examine
 from integrator.application.escalate import Escalator
 from integrator.application.handlers import Handlers
 from integrator.application.ports import (
-    AccountStore,
     ChatPoster,
     Clock,
     EscalationStore,
     HaltHook,
     Mailer,
     Pager,
-    SessionStore,
-    StatsReader,
     SystemClock,
-    TokenStore,
     Tracker,
     WiringCheck,
 )
+from integrator.application.records import AccountStore, SessionStore, StatsReader, TokenStore
 from integrator.application.retrying import RetryPolicy
 from integrator.application.send_test import NothingSent, TestSend
 from integrator.application.services import Services

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from integrator.application.ports import StatsReader
+from integrator.application.records import StatsReader
 from integrator.domain.escalation import escalation_url
 from integrator.domain.insights import (
     FIX_BIN,

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from integrator.application.dispatch import Dispatcher
 from integrator.application.doctor import Checkup
 from integrator.application.escalate import Escalator
-from integrator.application.ports import AccountStore, Clock, EscalationStore, StatsReader
+from integrator.application.ports import Clock, EscalationStore
+from integrator.application.records import AccountStore, StatsReader
 from integrator.application.sessions import Sessions
 from integrator.application.sync import Syncer
 from integrator.application.tokens import Tokens

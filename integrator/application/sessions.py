@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from integrator.application.ports import Clock, SessionStore
+from integrator.application.ports import Clock
+from integrator.application.records import SessionStore
 from integrator.application.tokens import Tokens
 from integrator.domain.sessions import Session
 from integrator.domain.tokens import Token

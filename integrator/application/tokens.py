@@ -6,7 +6,8 @@ import hashlib
 import re
 import secrets
 
-from integrator.application.ports import Clock, TokenStore
+from integrator.application.ports import Clock
+from integrator.application.records import TokenStore
 from integrator.domain.tokens import Token
 from integrator.errors import IntegratorError, NotFound
 

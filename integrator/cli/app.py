@@ -26,7 +26,7 @@ from integrator.domain.escalation import EffectState, Escalation, State
 from integrator.errors import IntegratorError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from integrator.application.ports import AccountStore
+    from integrator.application.records import AccountStore
     from integrator.domain.report import FailureReport
 
 # What a command needs is imported when it runs, so that `integrator --help` starts fast.

@@ -1,4 +1,4 @@
-"""The accounts table: each account as its latest report left it, behind `ports.AccountStore`.
+"""The accounts table: each account as its latest report left it, behind `records.AccountStore`.
 
 `remember` runs inside the transaction that stores the escalation (`Store.add`), so accepting a
 report stays one commit; the rule for what is kept is `domain.accounts.remembered`.

@@ -1,4 +1,4 @@
-"""The Insights figures counted in SQL (SQLite and PostgreSQL alike), behind `ports.StatsReader.insights`.
+"""The Insights figures counted in SQL (SQLite and PostgreSQL alike), behind `records.StatsReader.insights`.
 
 Every figure is an aggregate the database computes over the period's escalations, found and read in
 `ix_escalations_insights` (or `ix_escalations_team_insights` for one team), which hold every column

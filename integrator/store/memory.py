@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, Hold, Linker, StoreCounts
+from integrator.application.ports import PRUNE_BATCH, REPLAY_WINDOW, Attempt, Hold, Linker
+from integrator.application.records import StoreCounts
 from integrator.domain.deals import EscalatedDeal
 from integrator.domain.escalation import (
     Changes,

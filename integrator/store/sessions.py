@@ -1,4 +1,4 @@
-"""The sessions table: browser sessions by the hash of their cookie's secret, behind `ports.SessionStore`."""
+"""The sessions table: browser sessions by the hash of their cookie's secret (`records.SessionStore`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Counts, Insights and a liveness probe read straight from the tables, behind `ports.StatsReader`."""
+"""Counts, Insights and a liveness probe read straight from the tables, behind `records.StatsReader`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select, text
 
-from integrator.application.ports import StoreCounts
+from integrator.application.records import StoreCounts
 from integrator.domain.escalation import EffectState
 from integrator.domain.insights import InsightFacts, InsightsQuery
 from integrator.store.errors import translated

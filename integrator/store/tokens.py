@@ -1,4 +1,4 @@
-"""The tokens table: API tokens by name and hash, behind `ports.TokenStore`."""
+"""The tokens table: API tokens by name and hash, behind `records.TokenStore`."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from integrator.application.ports import Clock, StatsReader
+from integrator.application.ports import Clock
+from integrator.application.records import StatsReader
 from integrator.domain.escalation import EffectKind, EffectState, Escalation
 
 PAGE_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 900)

@@ -37,7 +37,7 @@ from integrator.web.schemas import (
 )
 
 if TYPE_CHECKING:
-    from integrator.application.ports import AccountStore
+    from integrator.application.records import AccountStore
     from integrator.application.services import EscalationStore
 
 OPEN = OPEN_STATES

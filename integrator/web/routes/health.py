@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from integrator.application.doctor import Checkup
-from integrator.application.ports import StatsReader
+from integrator.application.records import StatsReader
 from integrator.domain.ownership import Catalog, Registry
 from integrator.errors import StoreUnavailable
 from integrator.web.metrics import Metrics

@@ -17,7 +17,8 @@ from integrator.application.insights import (
     parse_day,
     read_insights,
 )
-from integrator.application.ports import Clock, StatsReader
+from integrator.application.ports import Clock
+from integrator.application.records import StatsReader
 from integrator.domain.insights import Measure
 from integrator.errors import InvalidInput, NotFound
 from integrator.web import charts
