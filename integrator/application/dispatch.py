@@ -81,11 +81,18 @@ class Dispatcher:
         """
         return self._drive(escalation, kinds, held)[0]
 
-    def page(self, escalation: Escalation, *, held: Sequence[Effect] = ()) -> tuple[Escalation, list[Effect]]:
+    def page(
+        self, escalation: Escalation, *, held: Sequence[Effect] = (), hold: Hold | None = None
+    ) -> tuple[Escalation, list[Effect]]:
         """Run the page (`drive_read` of the page alone); the transaction that records it also
         claims what is then ready (the ticket, the link, the emails): (escalation, those claimed).
 
-        The heartbeat renews those leases until `hand_over`'s drive of them ends (or `release`)."""
+        `held` was stored claimed under `hold`. Past half the lease, the hold may lapse before the
+        heartbeat's first renewal: the page is claimed afresh then (which waits out the hold, so
+        it goes with a later drive or sync). The heartbeat renews the leases of what is claimed
+        after the page until the drive of them ends (or `release`)."""
+        if hold is not None and self.clock.now() > hold.until - self.lease / 2:
+            held = ()
         escalation, _, rest = self._drive(escalation, {EffectKind.PAGE}, held, hand_over=True)
         return escalation, rest
 

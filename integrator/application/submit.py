@@ -15,7 +15,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import partial
@@ -140,16 +140,29 @@ class Submitter:
         # Late (or its run crashed, which `_report_crash` tells): the reply shows what is stored.
         return await asyncio.to_thread(self.store.get, escalation.id)
 
+    def start(
+        self, escalation_id: str, *, kinds: Collection[EffectKind] | None = None, page_lane: bool = False
+    ) -> Future[Escalation]:
+        """Drive an escalation's due effects (of `kinds`) on a lane: the page lane when a page may be
+        owed, else the background. A crash is said and counted; the effects stay owed for sync."""
+        lane = self.page_lane if page_lane else self.background
+        running = lane.submit(self.dispatcher.drive, escalation_id, kinds=kinds)
+        running.add_done_callback(self._report_crash)
+        return running
+
+    def drive_briefly(
+        self, escalation_id: str, *, kinds: Collection[EffectKind] | None = None, page_lane: bool = False
+    ) -> Escalation:
+        """`start`, then wait at most `page_wait`: the escalation as it then stands (the rest runs on)."""
+        concurrent.futures.wait([self.start(escalation_id, kinds=kinds, page_lane=page_lane)], self.page_wait)
+        return self.store.get(escalation_id)
+
     def _page(
         self, escalation: Escalation, first_page: bool, held: Sequence[Effect], hold: Hold
     ) -> Escalation:
         # The escalation as `accept` stored it, and then as the page left it: neither is read again.
-        if self.dispatcher.clock.now() > hold.until - self.dispatcher.lease / 2:
-            # The lane was slow to start: the hold may lapse before the heartbeat's first renewal,
-            # so claim afresh (that waits out the hold: the page then goes with a later drive or sync).
-            held = ()
         # Recording the page claims the rest (ticket, link, emails): the background runs them as held.
-        escalation, handed = self.dispatcher.page(escalation, held=held)
+        escalation, handed = self.dispatcher.page(escalation, held=held, hold=hold)
         if first_page:
             self.metrics.paged(escalation)
         try:

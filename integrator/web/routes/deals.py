@@ -8,9 +8,6 @@ and whatever is left runs in sync.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import logging
-from concurrent.futures import Future
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -19,27 +16,15 @@ from integrator.application.submit import Submitter
 from integrator.domain.escalation import EffectKind, Escalation
 from integrator.web.auth import Authenticator
 
-log = logging.getLogger(__name__)
 RETITLE = frozenset({EffectKind.TITLE, EffectKind.SUMMARY})
 
 
 def unlink(submitter: Submitter, escalation_id: str, number: int, *, by: str) -> Escalation:
     """Make deal `number` its own escalation and send its page for a bounded time; the new escalation."""
     new = submitter.escalator.unlink(escalation_id, number, by=by)
-    future = submitter.page_lane.submit(submitter.dispatcher.drive, new.id)
-    future.add_done_callback(_report_crash)
     # The escalation it left: its title and summary lose the deal's ARR (in the background).
-    retitle = submitter.background.submit(submitter.dispatcher.drive, escalation_id, kinds=RETITLE)
-    retitle.add_done_callback(_report_crash)
-    concurrent.futures.wait([future], timeout=submitter.page_wait)
-    return submitter.store.get(new.id)
-
-
-def _report_crash(future: Future[Escalation]) -> None:
-    # The edge of the worker: say it; the effects stay owed for sync.
-    exc = None if future.cancelled() else future.exception()
-    if exc is not None:
-        log.error("paging an unlinked deal (or retitling what it left) failed; sync will retry", exc_info=exc)
+    submitter.start(escalation_id, kinds=RETITLE)
+    return submitter.drive_briefly(new.id, page_lane=True)
 
 
 def router(*, auth: Authenticator, submitter: Submitter) -> APIRouter:

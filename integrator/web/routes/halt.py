@@ -7,9 +7,6 @@ its page; whatever is left runs in the background and in sync.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import logging
-from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
@@ -26,8 +23,6 @@ from integrator.web.security import form_text
 if TYPE_CHECKING:
     from integrator.application.services import EscalationStore
 
-log = logging.getLogger(__name__)
-
 
 def resume(
     submitter: Submitter, clock: Clock, escalation_id: str, *, by: str, deal: int | None = None
@@ -36,19 +31,8 @@ def resume(
     cannot be), send it for a bounded time; the escalation after."""
     store = submitter.store
     if owe_resume(store, store.get(escalation_id), by=by, now=clock.now(), deal=deal):
-        future = submitter.background.submit(
-            submitter.dispatcher.drive, escalation_id, kinds={EffectKind.RESUME}
-        )
-        future.add_done_callback(_report_crash)
-        concurrent.futures.wait([future], timeout=submitter.page_wait)
+        return submitter.drive_briefly(escalation_id, kinds={EffectKind.RESUME})
     return store.get(escalation_id)
-
-
-def _report_crash(future: Future[Escalation]) -> None:
-    # The edge of the background worker: say it; the effect stays owed for sync.
-    exc = None if future.cancelled() else future.exception()
-    if exc is not None:
-        log.error("resuming a test environment failed; sync will retry", exc_info=exc)
 
 
 def router(*, store: EscalationStore, clock: Clock, auth: Authenticator, submitter: Submitter) -> APIRouter:
