@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -18,9 +18,13 @@ from integrator.store.sql import SqlStore
 from integrator.store.tables import deliveries, effects, leases
 
 # A claim: those of the effects (`ids`) that are pending, free and due at `now`, leased until `until`.
+# The state is compared through `coalesce` (it is never null) so that no index on it applies: the
+# rows are found by primary key. PostgreSQL would otherwise scan the due index for 'pending', and
+# between vacuums that index holds an entry for every version an effect had while pending: under
+# a burst each claim read about 1,250 dead entries to find its five rows.
 _CLAIMABLE = (
     effects.c.id.in_(bindparam("ids", expanding=True)),
-    effects.c.state == EffectState.PENDING.value,
+    func.coalesce(effects.c.state, "") == EffectState.PENDING.value,
     or_(effects.c.lease_until.is_(None), effects.c.lease_until <= bindparam("now")),
     or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= bindparam("now")),
 )

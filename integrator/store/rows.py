@@ -40,7 +40,9 @@ from integrator.store.tables import deals, effects, escalations, events
 # Built once: the store's hottest statements, executed with parameters.
 _INSERT_ESCALATION = insert(escalations)
 _INSERT_DEAL = insert(deals)
-_INSERT_EFFECTS = insert(effects).returning(*effects.c, sort_by_parameter_order=True)
+# In any order: one statement on SQLite too (an ordered RETURNING there is a statement per row);
+# the rows are put back in the order owed by (kind, target), unique within an escalation.
+_INSERT_EFFECTS = insert(effects).returning(*effects.c)
 _INSERT_EVENTS = insert(events)
 
 
@@ -87,7 +89,8 @@ def insert_effects(
             for o in owed
         ],
     )
-    return [effect(row) for row in inserted]
+    made = {(row.kind, row.target): effect(row) for row in inserted}
+    return [made[o.kind.value, o.target] for o in owed]
 
 
 def insert_events(conn: Connection, escalation_id: str, timeline: Sequence[Event]) -> None:
