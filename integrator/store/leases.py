@@ -17,14 +17,16 @@ from integrator.store import rows
 from integrator.store.sql import SqlStore
 from integrator.store.tables import deliveries, effects, leases
 
+# "Still pending", for rows found by id. The state is compared through `coalesce` (it is never null)
+# so that no index on it applies and the rows are found by primary key. PostgreSQL would otherwise
+# scan the due index for 'pending', and between vacuums that index holds an entry for every version
+# an effect had while pending: under a burst each claim read about 1,250 dead entries to find its
+# five rows. (A scan for every due effect, as sync's, is what that index is for.)
+_STILL_PENDING = func.coalesce(effects.c.state, "") == EffectState.PENDING.value
 # A claim: those of the effects (`ids`) that are pending, free and due at `now`, leased until `until`.
-# The state is compared through `coalesce` (it is never null) so that no index on it applies: the
-# rows are found by primary key. PostgreSQL would otherwise scan the due index for 'pending', and
-# between vacuums that index holds an entry for every version an effect had while pending: under
-# a burst each claim read about 1,250 dead entries to find its five rows.
 _CLAIMABLE = (
     effects.c.id.in_(bindparam("ids", expanding=True)),
-    func.coalesce(effects.c.state, "") == EffectState.PENDING.value,
+    _STILL_PENDING,
     or_(effects.c.lease_until.is_(None), effects.c.lease_until <= bindparam("now")),
     or_(effects.c.next_attempt_at.is_(None), effects.c.next_attempt_at <= bindparam("now")),
 )
@@ -52,7 +54,7 @@ class LeaseTables(SqlStore):
         mine = (
             effects.c.id == bindparam("effect_id"),
             effects.c.attempts == bindparam("attempt"),
-            effects.c.state == EffectState.PENDING.value,
+            _STILL_PENDING,
         )
         with self._writing() as conn:
             conn.execute(
