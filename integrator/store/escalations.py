@@ -81,25 +81,28 @@ class Store(LeaseTables):
         arriving together make one escalation. Its deal's account is remembered in the same
         transaction: accepting a report is one commit.
         """
+
+        def store(conn: Connection) -> tuple[Escalation, bool]:
+            fingerprint = escalation.fingerprint
+            if link is not None and fingerprint is not None:
+                _lock_failure(conn, fingerprint.id)
+                same = self._open_same_failure(conn, fingerprint.id)
+                if same is not None:
+                    return self._link(conn, same, escalation, link), True
+            owing = rows.insert_escalation(conn, escalation, owed, [event], hold=hold)
+            accounts.remember(
+                conn, escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
+            )
+            return replace(escalation, effects=tuple(owing), timeline=(event,)), True
+
         try:
-            with self._writing() as conn:
-                fingerprint = escalation.fingerprint
-                if link is not None and fingerprint is not None:
-                    _lock_failure(conn, fingerprint.id)
-                    same = self._open_same_failure(conn, fingerprint.id)
-                    if same is not None:
-                        return self._link(conn, same, escalation, link), True
-                owing = rows.insert_escalation(conn, escalation, owed, [event], hold=hold)
-                accounts.remember(
-                    conn, escalation.report.deal, escalation_id=escalation.id, at=escalation.created_at
-                )
+            return self._write(store)
         except AlreadyRecorded:
             key = escalation.report.idempotency_key
             found = self.find_by_key(key) if key else None
             if found is None:
                 raise
             return found, False
-        return replace(escalation, effects=tuple(owing), timeline=(event,)), True
 
     def _open_same_failure(self, conn: Connection, fingerprint_id: str) -> Escalation | None:
         """The oldest open escalation of this failure, read inside the linking transaction."""
@@ -207,30 +210,39 @@ class Store(LeaseTables):
         """Record attempts (each effect's new state, what it changed, its timeline) in one transaction,
         and claim `claim` until `lease_until` in it."""
         finished = [rows.finished(a, now=now) for a in attempts]
-        with self._writing() as conn:
-            # One statement each, built once, for every effect with a result and every one without.
-            for statement, with_result in ((_FINISH_WITH_RESULT, True), (_FINISH, False)):
-                batch = [
-                    f
-                    for f, a in zip(finished, attempts, strict=True)
-                    if (a.result is not None) == with_result
-                ]
+        # One statement each, built once, for every effect with a result and every one without.
+        batches = [
+            (
+                statement,
+                [f for f, a in zip(finished, attempts, strict=True) if (a.result is not None) == with_result],
+            )
+            for statement, with_result in ((_FINISH_WITH_RESULT, True), (_FINISH, False))
+        ]
+        done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
+        changes = [
+            (
+                rows.changing(frozenset(changed)),
+                {"which": a.escalation_id, "now": now, **{f"new_{c}": v for c, v in changed.items()}},
+            )
+            for a in attempts
+            if a.changes and (changed := rows.columns(a.changes))
+        ]
+        timeline = [(a.escalation_id, e) for a in attempts for e in a.timeline]
+
+        def write(conn: Connection) -> builtins.list[Effect]:
+            for statement, batch in batches:
                 if batch:
                     conn.execute(statement, batch)
-            done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
             if done:
                 conn.execute(moments.MARK_DONE, done)
-            for a in attempts:
-                if a.changes:
-                    changed = rows.columns(a.changes)
-                    values = {f"new_{c}": v for c, v in changed.items()}
-                    conn.execute(
-                        rows.changing(frozenset(changed)), {"which": a.escalation_id, "now": now, **values}
-                    )
-            rows.insert_timeline(conn, [(a.escalation_id, e) for a in attempts for e in a.timeline])
+            for statement, values in changes:
+                conn.execute(statement, values)
+            rows.insert_timeline(conn, timeline)
             if not claim or lease_until is None:
                 return []
             return claim_in(conn, claim, now=now, until=lease_until)
+
+        return self._write(write)
 
     def share_status(
         self, escalation_id: str, token: str | None, *, now: datetime, event: Event, deal: int = 1

@@ -44,8 +44,7 @@ _CLAIM_LOCK_FREE = _CLAIM.where(effects.c.id.in_(_LOCK_FREE.scalar_subquery()))
 class LeaseTables(SqlStore):
     def claim(self, effect_ids: Sequence[int], *, now: datetime, lease_until: datetime) -> list[Effect]:
         """Take the due and free ones of these effects until `lease_until`, in one transaction."""
-        with self._writing() as conn:
-            return claim_in(conn, effect_ids, now=now, until=lease_until)
+        return self._write(lambda conn: claim_in(conn, effect_ids, now=now, until=lease_until))
 
     def extend(self, held: Mapping[int, int], *, until: datetime) -> None:
         """Renew the leases of effects this worker still holds (same attempt, still pending)."""
@@ -56,11 +55,10 @@ class LeaseTables(SqlStore):
             effects.c.attempts == bindparam("attempt"),
             _STILL_PENDING,
         )
-        with self._writing() as conn:
-            conn.execute(
-                update(effects).where(*mine).values(lease_until=until),
-                [{"effect_id": i, "attempt": n} for i, n in held.items()],
-            )
+        renew = update(effects).where(*mine).values(lease_until=until)
+        self._write(
+            lambda conn: conn.execute(renew, [{"effect_id": i, "attempt": n} for i, n in held.items()])
+        )
 
     def take_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
         """Hold the named lease until `until`; False while another holder's lease runs."""
