@@ -318,7 +318,9 @@ def dry_run_throughput(postgres_url: str | None) -> None:
     print("\n3. Dry-run submissions (no PagerDuty/Jira credentials: the dry-run stand-ins)")
     print(f"   {SECONDS:.0f} s per phase. Per submission, by lane: req+page = the request's thread and the")
     print("   page lane (up to and including recording the page), bg = the background lane after it;")
-    print("   server CPU = every thread of the server process, background included")
+    print("   server CPU = every thread of the server process, background included. On SQLite, writes")
+    print("   that queue while one commits share its transaction (group commit): a commit is counted in")
+    print("   the lane of the thread that ran it, and may carry other lanes' and reports' writes")
     print(f"{'database':<10} {'clients':>7} {'subm/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}", end=" ")
     print(f"{'commits req+page / bg / all':>28} {'statements req+page / bg / all':>32}")
     rows: dict[str, list[Phase]] = {"sqlite": _dry_run_phases(None)}
