@@ -36,22 +36,10 @@ from integrator.domain.escalation import (
 )
 from integrator.domain.status import Watch
 from integrator.errors import AlreadyRecorded, NotFound
-from integrator.store import accounts, moments, rows, watches
+from integrator.store import accounts, rows, watches
 from integrator.store.leases import LeaseTables, claim_in
 from integrator.store.tables import deals, effects, escalations, events
 
-_FINISH = (
-    update(effects)
-    .where(effects.c.id == bindparam("effect_id"))
-    .values(
-        state=bindparam("new_state"),
-        last_error=bindparam("error"),
-        next_attempt_at=bindparam("next_at"),
-        lease_until=None,
-        updated_at=bindparam("now"),
-    )
-)
-_FINISH_WITH_RESULT = _FINISH.values(result=bindparam("outcome"))
 # Most reports carry a key that is new: one narrow indexed look, the escalation read only when found.
 _BY_KEY = union_all(
     select(escalations.c.id).where(escalations.c.idempotency_key == bindparam("key")),
@@ -209,34 +197,12 @@ class Store(LeaseTables):
     ) -> builtins.list[Effect]:
         """Record attempts (each effect's new state, what it changed, its timeline) in one transaction,
         and claim `claim` until `lease_until` in it."""
-        finished = [rows.finished(a, now=now) for a in attempts]
-        # One statement each, built once, for every effect with a result and every one without.
-        batches = [
-            (
-                statement,
-                [f for f, a in zip(finished, attempts, strict=True) if (a.result is not None) == with_result],
-            )
-            for statement, with_result in ((_FINISH_WITH_RESULT, True), (_FINISH, False))
-        ]
-        done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
-        changes = [
-            (
-                rows.changing(frozenset(changed)),
-                {"which": a.escalation_id, "now": now, **{f"new_{c}": v for c, v in changed.items()}},
-            )
-            for a in attempts
-            if a.changes and (changed := rows.columns(a.changes))
-        ]
+        recorded = rows.recorded(attempts, now=now)  # built before the writer is taken
         timeline = [(a.escalation_id, e) for a in attempts for e in a.timeline]
 
         def write(conn: Connection) -> builtins.list[Effect]:
-            for statement, batch in batches:
-                if batch:
-                    conn.execute(statement, batch)
-            if done:
-                conn.execute(moments.MARK_DONE, done)
-            for statement, values in changes:
-                conn.execute(statement, values)
+            for statement, parameters in recorded:
+                conn.execute(statement, parameters)
             rows.insert_timeline(conn, timeline)
             if not claim or lease_until is None:
                 return []

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, update
 from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.expression import Executable
 
 from integrator.application.ports import Attempt, Hold
 from integrator.domain.clocks import delivers_rca
@@ -112,8 +113,45 @@ def insert_timeline(conn: Connection, timeline: Sequence[tuple[str, Event]]) -> 
             conn.execute(moments.MARK_RCA, delivered)
 
 
+_FINISH = (
+    update(effects)
+    .where(effects.c.id == bindparam("effect_id"))
+    .values(
+        state=bindparam("new_state"),
+        last_error=bindparam("error"),
+        next_attempt_at=bindparam("next_at"),
+        lease_until=None,
+        updated_at=bindparam("now"),
+    )
+)
+_FINISH_WITH_RESULT = _FINISH.values(result=bindparam("outcome"))
+
+
+def recorded(attempts: Sequence[Attempt], *, now: datetime) -> builtins.list[tuple[Executable, Any]]:
+    """The statements that record attempts (but their timelines), with their parameters, in order:
+    each effect's new state (one statement for those with a result, one for those without), the
+    moments the done ones are, and what each attempt changed on its escalation."""
+    finish = [(finished(a, now=now), a.result is not None) for a in attempts]
+    statements: builtins.list[tuple[Executable, Any]] = [
+        (statement, batch)
+        for statement, with_result in ((_FINISH_WITH_RESULT, True), (_FINISH, False))
+        if (batch := [f for f, has_result in finish if has_result == with_result])
+    ]
+    done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
+    if done:
+        statements.append((moments.MARK_DONE, done))
+    for a in attempts:
+        if a.changes:
+            changed = columns(a.changes)
+            values = {f"new_{c}": v for c, v in changed.items()}
+            statements.append(
+                (changing(frozenset(changed)), {"which": a.escalation_id, "now": now, **values})
+            )
+    return statements
+
+
 def finished(attempt: Attempt, *, now: datetime) -> dict[str, Any]:
-    """The parameters that record an attempt's effect (see the store's finishing statements)."""
+    """The parameters that record an attempt's effect (see `_FINISH`)."""
     values = {
         "effect_id": attempt.effect_id,
         "new_state": attempt.state.value,
