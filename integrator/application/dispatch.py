@@ -216,6 +216,7 @@ class Dispatcher:
             result=outcome.result,
             changes=outcome.changes,
             timeline=outcome.events,
+            kind=effect.kind,
         )
 
     def _retry_later(self, escalation: Escalation, effect: Effect, exc: Unavailable) -> Attempt:

@@ -169,6 +169,7 @@ class Attempt:
     next_attempt_at: datetime | None = None
     changes: Changes = field(default_factory=Changes)
     timeline: tuple[Event, ...] = ()
+    kind: EffectKind | None = None  # when known: a done effect of a kind that is never a moment marks none
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,10 @@ def _moments_of_effects() -> dict[str, ColumnElement[bool]]:
     }
 
 
+# The kinds of effect `_moments_of_effects` names: a done effect of any other kind is no moment.
+KINDS = frozenset({EffectKind.PAGE, EffectKind.EMAIL, EffectKind.HALT})
+
+
 def _written(constant: str) -> ColumnElement[str]:
     """A constant written into the statement rather than bound: `MARK_DONE` runs for every effect
     recorded done, and binding its constants anew each time cost more than the update itself."""

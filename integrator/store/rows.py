@@ -137,7 +137,11 @@ def recorded(attempts: Sequence[Attempt], *, now: datetime) -> builtins.list[tup
         for statement, with_result in ((_FINISH_WITH_RESULT, True), (_FINISH, False))
         if (batch := [f for f, has_result in finish if has_result == with_result])
     ]
-    done = [{"effect_id": a.effect_id, "now": now} for a in attempts if a.state == EffectState.DONE]
+    done = [
+        {"effect_id": a.effect_id, "now": now}
+        for a in attempts
+        if a.state == EffectState.DONE and (a.kind is None or a.kind in moments.KINDS)
+    ]
     if done:
         statements.append((moments.MARK_DONE, done))
     for a in attempts:
