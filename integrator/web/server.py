@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ def serve(settings: Settings, build: Callable[[], Services], *, host: str, port:
     services = build()
     try:
         web = create_app(services, host=host, sync_every=services.settings.sync.interval_seconds)
+        settle_heap()
         # The peer address must stay the real one: trusted-proxy sign-in checks it.
         # log_config=None: uvicorn's lines go through integrator's format (logs.py).
         uvicorn.run(
@@ -35,6 +37,15 @@ def serve(settings: Settings, build: Callable[[], Services], *, host: str, port:
         )
     finally:
         services.close()
+
+
+def settle_heap() -> None:
+    """Collect, then set what serving is built of (modules, settings, the app, the store's
+    statements) beyond the collector's reach, so that a full collection walks only what requests
+    made since. Under a burst a full collection otherwise stops every request in flight for
+    ~80 ms; after this, for ~6 ms (`bench_burst` prints it)."""
+    gc.collect()
+    gc.freeze()
 
 
 def limits(server: ServerSettings) -> dict[str, Any]:

@@ -192,7 +192,7 @@ async def settled_counts(http: httpx.AsyncClient) -> dict[str, int]:
 
 
 def _sql_only(counts: dict[str, int]) -> dict[str, int]:
-    return {name: value for name, value in counts.items() if name != "cpu_us"}
+    return {name: value for name, value in counts.items() if name != "cpu_us" and not name.startswith("gc_")}
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -320,9 +320,13 @@ def dry_run_throughput(postgres_url: str | None) -> None:
     print("   page lane (up to and including recording the page), bg = the background lane after it;")
     print("   server CPU = every thread of the server process, background included. On SQLite, writes")
     print("   that queue while one commits share its transaction (group commit): a commit is counted in")
-    print("   the lane of the thread that ran it, and may carry other lanes' and reports' writes")
+    print("   the lane of the thread that ran it, and may carry other lanes' and reports' writes.")
+    print("   full GC = the garbage collector's full collections in the phase (each stops every thread):")
+    print("   how many, and their mean pause")
     print(f"{'database':<10} {'clients':>7} {'subm/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}", end=" ")
-    print(f"{'commits req+page / bg / all':>28} {'statements req+page / bg / all':>32}")
+    print(
+        f"{'commits req+page / bg / all':>28} {'statements req+page / bg / all':>32} {'full GC n / ms':>15}"
+    )
     rows: dict[str, list[Phase]] = {"sqlite": _dry_run_phases(None)}
     if postgres_url is not None:
         rows["postgresql"] = _dry_run_phases(postgres_url)
@@ -374,7 +378,9 @@ def _phase_line(phase: Phase) -> str:
     statements = "{:.1f} / {:.1f} / {:.1f}".format(*_per_submission(phase, "statements"))
     cpu = phase.counts.get("cpu_us", 0) / 1000 / phase.submissions
     figures = f"{phase.clients:>7} {phase.rate:>7.1f} {ms(phase.p50):>7} {ms(phase.p99):>7} {cpu:>7.1f}"
-    return f"{figures} {commits:>28} {statements:>32}"
+    full = phase.counts.get("gc_full", 0)
+    pause = phase.counts.get("gc_full_us", 0) / 1000 / full if full else 0.0
+    return f"{figures} {commits:>28} {statements:>32} {f'{full} / {pause:.0f}':>15}"
 
 
 def _dry_run_goals(rows: dict[str, list[Phase]]) -> None:

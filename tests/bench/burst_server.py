@@ -9,6 +9,7 @@ bench alone: `/bench/pages` (when each escalation's page was asked for and deliv
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import sys
@@ -73,9 +74,29 @@ class SqlCounts:
             self.counts[f"{lane} {what}"] += 1
 
     def snapshot(self) -> dict[str, int]:
-        """The counts so far, and the process's CPU time (every thread) in microseconds."""
+        """The counts so far, the process's CPU time (every thread) and the full collections of
+        the garbage collector (how many, their time, the longest), in microseconds."""
         with self.lock:
-            return {**self.counts, "cpu_us": int(time.process_time() * 1e6)}
+            return {**self.counts, **self.collections, "cpu_us": int(time.process_time() * 1e6)}
+
+    def watch_collections(self) -> None:
+        """Time every full (oldest-generation) collection: it stops every thread while it runs."""
+        self.collections: Counter[str] = Counter()
+        started = [0.0]
+
+        def timed(phase: str, info: dict[str, int]) -> None:
+            if info["generation"] != 2:
+                return
+            if phase == "start":
+                started[0] = time.perf_counter()
+                return
+            took = int((time.perf_counter() - started[0]) * 1e6)
+            with self.lock:
+                self.collections["gc_full"] += 1
+                self.collections["gc_full_us"] += took
+                self.collections["gc_full_max_us"] = max(self.collections["gc_full_max_us"], took)
+
+        gc.callbacks.append(timed)
 
 
 def free_port() -> int:
@@ -118,9 +139,11 @@ def serve(options: dict[str, Any]) -> None:
     import uvicorn
 
     from integrator.web.app import create_app
+    from integrator.web.server import settle_heap
 
     services, pager = build(options)
     counts = SqlCounts(services.store.engine)
+    counts.watch_collections()
     ready = {"token": services.tokens.create("bench")}
     if options.get("share"):
         ready["status_token"] = shared_status_page(services)
@@ -136,6 +159,7 @@ def serve(options: dict[str, Any]) -> None:
 
     app.add_api_route("/bench/pages", pages, methods=["GET"])
     app.add_api_route("/bench/counts", sql, methods=["GET"])
+    settle_heap()  # as `integrator serve` does
     print(json.dumps(ready), flush=True)
     uvicorn.run(app, host="127.0.0.1", port=options["port"], log_level="warning", access_log=False, ws="none")
 
