@@ -140,14 +140,8 @@ class Store(LeaseTables):
                 raise NotFound(f"escalation {escalation_id!r} has no linked deal {number}")
             rows.insert_escalation(conn, new, owed, new.timeline)
             rows.insert_events(conn, escalation_id, events)
-            have = {
-                (r.kind, r.target)
-                for r in conn.execute(
-                    select(effects.c.kind, effects.c.target).where(effects.c.escalation_id == escalation_id)
-                )
-            }
-            left = {(o.kind.value, o.target): o for o in left_owing if (o.kind.value, o.target) not in have}
-            rows.insert_effects(conn, escalation_id, list(left.values()), now=new.created_at)
+            left = _not_owed_yet(conn, escalation_id, left_owing)
+            rows.insert_effects(conn, escalation_id, left, now=new.created_at)
         return self.get(new.id)
 
     def apply(
@@ -166,15 +160,7 @@ class Store(LeaseTables):
         Returns the effects that were new.
         """
         with self._writing() as conn:
-            have = {
-                (r.kind, r.target)
-                for r in conn.execute(
-                    select(effects.c.kind, effects.c.target).where(effects.c.escalation_id == escalation_id)
-                )
-            }
-            new = list(
-                {(o.kind.value, o.target): o for o in owed if (o.kind.value, o.target) not in have}.values()
-            )
+            new = _not_owed_yet(conn, escalation_id, owed)
             if only_if_new and not new:
                 return new
             rows.insert_effects(conn, escalation_id, new, now=now)
@@ -354,6 +340,17 @@ class Store(LeaseTables):
             )
             for i in ids
         ]
+
+
+def _not_owed_yet(conn: Connection, escalation_id: str, owed: Iterable[Owed]) -> builtins.list[Owed]:
+    """Those of `owed` the escalation has never owed ((kind, target) not seen), each once, in order."""
+    have = {
+        (r.kind, r.target)
+        for r in conn.execute(
+            select(effects.c.kind, effects.c.target).where(effects.c.escalation_id == escalation_id)
+        )
+    }
+    return list({(o.kind.value, o.target): o for o in owed if (o.kind.value, o.target) not in have}.values())
 
 
 def _lock_failure(conn: Connection, fingerprint_id: str) -> None:

@@ -128,7 +128,7 @@ _FINISH_WITH_RESULT = _FINISH.values(result=bindparam("outcome"))
 
 
 def recorded(attempts: Sequence[Attempt], *, now: datetime) -> builtins.list[tuple[Executable, Any]]:
-    """The statements that record attempts (but their timelines), with their parameters, in order:
+    """The statements that record attempts (all but their timelines), with their parameters, in order:
     each effect's new state (one statement for those with a result, one for those without), the
     moments the done ones are, and what each attempt changed on its escalation."""
     finish = [(finished(a, now=now), a.result is not None) for a in attempts]

@@ -62,6 +62,7 @@ class SqlCounts:
         from sqlalchemy import event
 
         self.counts: Counter[str] = Counter()
+        self.collections: Counter[str] = Counter()  # see `watch_collections`
         self.lock = threading.Lock()
         event.listen(engine, "commit", lambda *_: self._add("commits"))
         event.listen(engine, "before_cursor_execute", lambda *_: self._add("statements"))
@@ -75,13 +76,12 @@ class SqlCounts:
 
     def snapshot(self) -> dict[str, int]:
         """The counts so far, the process's CPU time (every thread) and the full collections of
-        the garbage collector (how many, their time, the longest), in microseconds."""
+        the garbage collector (how many, and their time), in microseconds."""
         with self.lock:
             return {**self.counts, **self.collections, "cpu_us": int(time.process_time() * 1e6)}
 
     def watch_collections(self) -> None:
         """Time every full (oldest-generation) collection: it stops every thread while it runs."""
-        self.collections: Counter[str] = Counter()
         started = [0.0]
 
         def timed(phase: str, info: dict[str, int]) -> None:
@@ -94,7 +94,6 @@ class SqlCounts:
             with self.lock:
                 self.collections["gc_full"] += 1
                 self.collections["gc_full_us"] += took
-                self.collections["gc_full_max_us"] = max(self.collections["gc_full_max_us"], took)
 
         gc.callbacks.append(timed)
 
